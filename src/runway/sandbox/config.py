@@ -1,0 +1,89 @@
+"""Settings of one sandbox instance: where it listens, what it serves, who may call it.
+
+Everything has a default, so ``runway sandbox serve`` needs no options. A YAML/JSON config file
+(``--config``) can set any field, including several client key/secret pairs; command-line options win.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CLIENT_KEY = "runway-sandbox"
+DEFAULT_CLIENT_SECRET = "runway-sandbox-secret"
+
+
+class Client(BaseModel):
+    """An API client: OAuth2 client-credentials key and secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1)
+    secret: str = Field(min_length=1)
+
+
+class SandboxConfig(BaseModel):
+    """One sandbox's settings (see ``docs/sandbox.md`` for each field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    db: Path | None = None
+    spec_dir: Path | None = None
+    data_standard: str | None = None
+    descriptors_dir: Path | None = None
+    prefix: str = ""
+    layout: Literal["single", "year", "context"] = "single"
+    school_years: list[int] = Field(default_factory=list)
+    profile: Literal["ods7", "ods5"] = "ods7"
+    clients: list[Client] = Field(default_factory=lambda: [Client(key=DEFAULT_CLIENT_KEY, secret=DEFAULT_CLIENT_SECRET)])
+    token_lifetime: int = Field(default=1800, ge=1)
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    strict_params: bool = False
+    test_hooks: bool = False
+    request_log_size: int = Field(default=10_000, ge=0)
+
+    @field_validator("prefix")
+    @classmethod
+    def _normalize_prefix(cls, value: str) -> str:
+        value = value.strip().strip("/")
+        return f"/{value}" if value else ""
+
+    @field_validator("school_years")
+    @classmethod
+    def _check_years(cls, value: list[int]) -> list[int]:
+        for year in value:
+            if not 1900 <= year <= 2100:
+                raise ValueError(f"school year {year} is not a four-digit spring year such as 2026")
+        return value
+
+
+class ConfigFileError(ValueError):
+    """A config file that cannot be read or does not match ``SandboxConfig``."""
+
+
+def load_config_file(path: Path) -> dict[str, object]:
+    """Read a YAML/JSON config file into a dict of ``SandboxConfig`` fields, checked.
+
+    Raises ``ConfigFileError`` naming the file and the offending field.
+    """
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigFileError(f"Cannot read config file {path}: {exc.strerror}.") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"Config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise ConfigFileError(f"Config file {path} must hold a mapping of settings, e.g. 'port: 8765'.")
+    try:
+        SandboxConfig(**loaded)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigFileError(f"Config file {path} has invalid settings: {problems}") from exc
+    return loaded
