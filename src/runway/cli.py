@@ -30,31 +30,64 @@ def sandbox() -> None:
 
 
 @sandbox.command("serve")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML/JSON file with any sandbox settings (e.g. several clients).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML/JSON file with any sandbox settings (e.g. several clients).",
+)
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 8765; 0 picks a free one).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite file that keeps data across restarts (default: in memory).")
-@click.option("--spec-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Directory with official resources-ds-<v>.yml and descriptors-ds-<v>.yml.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file that keeps data across restarts (default: in memory).",
+)
+@click.option(
+    "--spec-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Directory with official resources-ds-<v>.yml and descriptors-ds-<v>.yml.",
+)
 @click.option("--data-standard", help="Data Standard version to load from --spec-dir, e.g. 5.0 or 4.0.")
-@click.option("--descriptors-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Directory of Ed-Fi descriptor XML files to seed (default: built-in set).")
+@click.option(
+    "--descriptors-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Directory of Ed-Fi descriptor XML files to seed (default: built-in set).",
+)
 @click.option("--prefix", help="Path prefix of the API root, e.g. /api.")
-@click.option("--layout", type=click.Choice(["single", "year", "context"]),
-              help="single: data/v3/…; year: data/v3/<year>/…; context: <year>/data/v3/… (ODS/API 7.x).")
-@click.option("--school-year", "school_years", type=int, multiple=True,
-              help="Accepted school year for year/context layouts (repeatable; default any).")
-@click.option("--profile", type=click.Choice(["ods7", "ods5"]),
-              help="ods7: problem-details errors (default); ods5: {'message': …} errors.")
+@click.option(
+    "--layout",
+    type=click.Choice(["single", "year", "context"]),
+    help="single: data/v3/…; year: data/v3/<year>/…; context: <year>/data/v3/… (ODS/API 7.x).",
+)
+@click.option(
+    "--school-year",
+    "school_years",
+    type=int,
+    multiple=True,
+    help="Accepted school year for year/context layouts (repeatable; default any).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["ods7", "ods5"]),
+    help="ods7: problem-details errors (default); ods5: {'message': …} errors.",
+)
 @click.option("--key", help=f"Client key (default {DEFAULT_CLIENT_KEY}).")
 @click.option("--secret", help=f"Client secret (default {DEFAULT_CLIENT_SECRET}).")
-@click.option("--test-hooks/--no-test-hooks", default=None,
-              help="Enable /_sandbox/ hooks (fault injection, request log). Off by default.")
-@click.option("--log-level", default="warning", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(config_file: Path | None, log_level: str, key: str | None, secret: str | None, **options: Any) -> None:
+@click.option(
+    "--test-hooks/--no-test-hooks",
+    default=None,
+    help="Enable /_sandbox/ hooks (fault injection, request log). Off by default.",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    config_file: Path | None, log_level: str, key: str | None, secret: str | None, **options: Any
+) -> None:
     """Serve the Ed-Fi sandbox until interrupted."""
     import uvicorn
 

@@ -85,8 +85,11 @@ class SandboxApp:
             if fault is not None:
                 raise Problem(
                     fault.status,
-                    "urn:ed-fi:api:service-unavailable" if fault.status == 503 else
-                    "urn:ed-fi:api:too-many-requests" if fault.status == 429 else "urn:ed-fi:api:system-failure",
+                    "urn:ed-fi:api:service-unavailable"
+                    if fault.status == 503
+                    else "urn:ed-fi:api:too-many-requests"
+                    if fault.status == 429
+                    else "urn:ed-fi:api:system-failure",
                     f"Injected failure (sandbox test hook): answering {fault.status}.",
                 )
             response = await self._route(request, self._parse(path))
@@ -190,12 +193,20 @@ class SandboxApp:
             raise method_not_allowed(f"'{request.url.path}' accepts GET only.", "GET")
         root = f"{request.url.scheme}://{request.url.netloc}{target.base}"
         if target.kind == "discovery":
-            return self._json(self._discovery(root, target))
+            return self._json(self._discovery(root))
         if target.kind == "metadata":
             return self._json(
                 [
-                    {"name": "Resources", "endpointUri": f"{root}/metadata/data/v3/resources/swagger.json", "prefix": ""},
-                    {"name": "Descriptors", "endpointUri": f"{root}/metadata/data/v3/descriptors/swagger.json", "prefix": ""},
+                    {
+                        "name": "Resources",
+                        "endpointUri": f"{root}/metadata/data/v3/resources/swagger.json",
+                        "prefix": "",
+                    },
+                    {
+                        "name": "Descriptors",
+                        "endpointUri": f"{root}/metadata/data/v3/descriptors/swagger.json",
+                        "prefix": "",
+                    },
                 ]
             )
         if target.kind == "dependencies":
@@ -210,7 +221,7 @@ class SandboxApp:
             self._spec_cache[(kind, server)] = cached
         return Response(cached, media_type=JSON)
 
-    def _discovery(self, root: str, target: Target) -> dict[str, Any]:
+    def _discovery(self, root: str) -> dict[str, Any]:
         ods5 = self.config.profile == "ods5"
         data_model = self.sandbox.catalog.resources_document.get("info", {}).get("version", "5.0")
         document: dict[str, Any] = {
@@ -234,9 +245,11 @@ class SandboxApp:
             },
         }
         if ods5:
-            document["apiMode"] = {"single": "Sandbox", "year": "Year Specific", "context": "District Specific"}[
-                self.config.layout
-            ]
+            document["apiMode"] = {
+                "single": "Sandbox",
+                "year": "Year Specific",
+                "context": "District Specific",
+            }[self.config.layout]
         return document
 
     # --- oauth -----------------------------------------------------------------------------------------
@@ -264,7 +277,8 @@ class SandboxApp:
         grant = fields.get("grant_type")
         if grant != "client_credentials":
             return self._oauth_error(
-                400, "unsupported_grant_type" if grant else "invalid_request",
+                400,
+                "unsupported_grant_type" if grant else "invalid_request",
                 "grant_type must be 'client_credentials'.",
             )
         basic = basic_credentials(request.headers.get("authorization"))
@@ -300,7 +314,9 @@ class SandboxApp:
     def _authorize(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
-            raise unauthorized("Authorization header with a bearer token is required; get one from oauth/token.")
+            raise unauthorized(
+                "Authorization header with a bearer token is required; get one from oauth/token."
+            )
         if self.tokens.verify(header[7:].strip()) is None:
             raise unauthorized("The bearer token is invalid or expired; request a new one from oauth/token.")
 
@@ -352,7 +368,8 @@ class SandboxApp:
             )
             return Response(status_code=204, headers={"ETag": f'"{document.etag}"'})
         raise method_not_allowed(
-            f"{method} is not supported on a single item; POST goes to '{resource.route}'.", "GET, PUT, DELETE"
+            f"{method} is not supported on a single item; POST goes to '{resource.route}'.",
+            "GET, PUT, DELETE",
         )
 
     async def _read_body(self, request: Request) -> bytes:

@@ -72,7 +72,7 @@ class TokenIssuer:
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
     """``Authorization: Basic base64(key:secret)`` → (key, secret); None when absent or malformed."""
-    if not header or not header[:6].lower() == "basic ":
+    if not header or header[:6].lower() != "basic ":
         return None
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")

@@ -40,7 +40,9 @@ class SandboxConfig(BaseModel):
     layout: Literal["single", "year", "context"] = "single"
     school_years: list[int] = Field(default_factory=list)
     profile: Literal["ods7", "ods5"] = "ods7"
-    clients: list[Client] = Field(default_factory=lambda: [Client(key=DEFAULT_CLIENT_KEY, secret=DEFAULT_CLIENT_SECRET)])
+    clients: list[Client] = Field(
+        default_factory=lambda: [Client(key=DEFAULT_CLIENT_KEY, secret=DEFAULT_CLIENT_SECRET)]
+    )
     token_lifetime: int = Field(default=1800, ge=1)
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
     strict_params: bool = False
@@ -82,8 +84,6 @@ def load_config_file(path: Path) -> dict[str, object]:
     try:
         SandboxConfig(**loaded)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigFileError(f"Config file {path} has invalid settings: {problems}") from exc
     return loaded

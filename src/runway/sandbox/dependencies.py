@@ -93,7 +93,9 @@ def _components(graph: dict[str, set[str]]) -> list[list[str]]:
 def dependency_order(catalog: Catalog) -> list[dict[str, object]]:
     """The dependencies document: ``[{"resource", "order", "operations"}]`` sorted by order, then name."""
     graph = dependency_graph(catalog)
-    first = {r.route for r in catalog.resources.values() if r.is_descriptor or r.endpoint == "schoolYearTypes"}
+    first = {
+        r.route for r in catalog.resources.values() if r.is_descriptor or r.endpoint == "schoolYearTypes"
+    }
     level: dict[str, int] = {}
     for component in _components(graph):
         members = set(component)

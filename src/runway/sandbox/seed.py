@@ -5,9 +5,11 @@ File format (YAML or JSON, see ``docs/sandbox.md``)::
 
     resources:                       # any Ed-Fi resources, as API payloads, by endpoint name
       localEducationAgencies:
-        - {localEducationAgencyId: 255901, nameOfInstitution: Grand Bend ISD,
-           categories: [{educationOrganizationCategoryDescriptor: "uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School District"}],
-           localEducationAgencyCategoryDescriptor: "uri://ed-fi.org/LocalEducationAgencyCategoryDescriptor#Independent"}
+        - localEducationAgencyId: 255901
+          nameOfInstitution: Grand Bend ISD
+          categories:
+            - educationOrganizationCategoryDescriptor: uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School
+          localEducationAgencyCategoryDescriptor: uri://ed-fi.org/LocalEducationAgencyCategoryDescriptor#Independent
     roster:                          # shorthand for students + studentEducationOrganizationAssociations
       educationOrganizationId: 255901
       students:
@@ -73,7 +75,9 @@ def read_seed_file(path: Path) -> dict[str, list[dict[str, Any]]]:
         raise SeedFileError(f"Seed file {path} must be a mapping with 'resources' and/or 'roster'.")
     unknown = set(loaded) - {"resources", "roster"}
     if unknown:
-        raise SeedFileError(f"Seed file {path}: unknown top-level key(s) {sorted(unknown)}; use 'resources' or 'roster'.")
+        raise SeedFileError(
+            f"Seed file {path}: unknown top-level key(s) {sorted(unknown)}; use 'resources' or 'roster'."
+        )
     result: dict[str, list[dict[str, Any]]] = {}
     resources = loaded.get("resources") or {}
     if not isinstance(resources, dict):
@@ -106,7 +110,9 @@ def expand_roster(roster: object, where: str) -> dict[str, list[dict[str, Any]]]
             raise SeedFileError(f"{place} must be a mapping.")
         unknown = set(entry) - ROSTER_FIELDS
         if unknown:
-            raise SeedFileError(f"{place} has unknown field(s) {sorted(unknown)}; allowed: {sorted(ROSTER_FIELDS)}.")
+            raise SeedFileError(
+                f"{place} has unknown field(s) {sorted(unknown)}; allowed: {sorted(ROSTER_FIELDS)}."
+            )
         unique_id = entry.get("studentUniqueId")
         if unique_id is None or str(unique_id).strip() == "":
             raise SeedFileError(f"{place} needs a studentUniqueId.")
@@ -182,7 +188,9 @@ def seed(
                 response = http.post(f"{data_url}/{namespace}/{endpoint}", json=payload, headers=headers)
                 report.add(endpoint, response.status_code)
                 if response.status_code not in (200, 201):
-                    report.failures.append(f"{endpoint}[{index}]: {response.status_code} {_message(response)}")
+                    report.failures.append(
+                        f"{endpoint}[{index}]: {response.status_code} {_message(response)}"
+                    )
         return report
     finally:
         if own:
@@ -196,7 +204,9 @@ def _message(response: httpx.Response) -> str:
         return response.text[:300]
     if isinstance(body, dict):
         details: Iterable[str] = [
-            f"{path}: {m}" for path, messages in (body.get("validationErrors") or {}).items() for m in messages
+            f"{path}: {m}"
+            for path, messages in (body.get("validationErrors") or {}).items()
+            for m in messages
         ]
         details = [*details, *(body.get("errors") or [])]
         return "; ".join([str(body.get("detail") or body.get("message") or ""), *details]).strip("; ")

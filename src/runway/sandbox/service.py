@@ -213,7 +213,9 @@ class Sandbox:
                 "Delete and recreate the resource item instead.",
             )
         body = json.dumps(checked.body, separators=(",", ":"))
-        document = StoredDocument(existing.id, resource.route, existing.natural_key, body, etag_of(body), now_iso())
+        document = StoredDocument(
+            existing.id, resource.route, existing.natural_key, body, etag_of(body), now_iso()
+        )
         self.store.replace(document, checked.targets)
         self._forget_descriptor(resource)
         return document

@@ -220,9 +220,7 @@ class Catalog:
     def _reference(self, prop_name: str, schema_name: str) -> Reference:
         prefix, _, rest = schema_name.partition("_")
         target = rest[: -len("Reference")]
-        fields = tuple(
-            k for k in (self.schemas.get(schema_name, {}).get("properties") or {}) if k != "link"
-        )
+        fields = tuple(k for k in (self.schemas.get(schema_name, {}).get("properties") or {}) if k != "link")
         return Reference(property=prop_name, prefix=prefix, target=target, fields=fields)
 
     def dumps(self, kind: Literal["resources", "descriptors"], server_url: str) -> bytes:
@@ -341,7 +339,9 @@ def build_resource(
         flagged_params = [name for name, p in params.items() if p.get("x-Ed-Fi-isIdentity") and name in paths]
         identity = tuple(sorted(set(flagged_params or (flagged_scalars + required_ref_fields))))
     if not identity:
-        raise SpecError(f"{namespace}/{endpoint}: no natural key could be derived from schema '{schema_name}'.")
+        raise SpecError(
+            f"{namespace}/{endpoint}: no natural key could be derived from schema '{schema_name}'."
+        )
     return Resource(
         namespace=namespace,
         endpoint=endpoint,
@@ -418,15 +418,13 @@ def load_spec_dir(spec_dir: Path, data_standard: str | None = None) -> Catalog:
     resources_path = candidates[-1]
     version = resources_path.stem.removeprefix("resources-ds-")
     descriptors_path = next(
-        (
-            p
-            for p in spec_dir.glob(f"descriptors-ds-{version}.*")
-            if p.suffix in (".yml", ".yaml", ".json")
-        ),
+        (p for p in spec_dir.glob(f"descriptors-ds-{version}.*") if p.suffix in (".yml", ".yaml", ".json")),
         None,
     )
     if descriptors_path is None:
-        raise SpecError(f"{spec_dir} has {resources_path.name} but no descriptors-ds-{version}.yml beside it.")
+        raise SpecError(
+            f"{spec_dir} has {resources_path.name} but no descriptors-ds-{version}.yml beside it."
+        )
     return build_catalog(
         read_document(resources_path), read_document(descriptors_path), source=f"Data Standard {version}"
     )

@@ -224,9 +224,7 @@ class Store:
 
     def bulk_insert(self, scope: str, documents: Iterable[StoredDocument]) -> int:
         """Insert many reference-free documents (seeding), skipping natural keys already present."""
-        rows = [
-            (d.id, scope, d.resource, d.natural_key, d.body, d.etag, d.last_modified) for d in documents
-        ]
+        rows = [(d.id, scope, d.resource, d.natural_key, d.body, d.etag, d.last_modified) for d in documents]
         with self._transaction():
             before = self._db.total_changes
             self._db.executemany(

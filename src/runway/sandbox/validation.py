@@ -171,7 +171,9 @@ class DocumentChecker:
             values.append(value)
         return values
 
-    def _check_unification(self, resource: Resource, body: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    def _check_unification(
+        self, resource: Resource, body: dict[str, Any], errors: dict[str, list[str]]
+    ) -> None:
         for name, paths in resource.query_paths.items():
             if len(paths) < 2:
                 continue
@@ -227,7 +229,9 @@ class _Walk:
         split = split_descriptor(value)
         found = self.descriptors(descriptor, *split) if split else None
         if found is None:
-            self.errors.setdefault(json_path(parts), []).append(f"{title(descriptor.singular)} value '{value}' does not exist.")
+            self.errors.setdefault(json_path(parts), []).append(
+                f"{title(descriptor.singular)} value '{value}' does not exist."
+            )
         else:
             self.targets.add(found)
 
@@ -257,8 +261,10 @@ class _Walk:
                 continue
             if plan.identity_in_items:
                 key = json.dumps(
-                    [normalize(item.get(k)) if not isinstance(item.get(k), dict) else item.get(k)
-                     for k in plan.identity_in_items],
+                    [
+                        normalize(item.get(k)) if not isinstance(item.get(k), dict) else item.get(k)
+                        for k in plan.identity_in_items
+                    ],
                     sort_keys=True,
                     default=str,
                 )
