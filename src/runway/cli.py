@@ -24,6 +24,21 @@ def main() -> None:
     """Runway: load vendor assessment files into Ed-Fi."""
 
 
+@main.command()
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
+              show_default=True, help="Where the demo keeps its files (emptied first).")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port of the demo sandbox (0: any free).")
+@click.option("--bundles-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="An earthmover_edfi_bundles checkout (default: $RUNWAY_BUNDLES_DIR or ../shared/bundles).")
+@click.option("--keep-serving/--no-keep-serving", default=None,
+              help="Keep the sandbox serving after the demo (default: when run in a terminal).")
+def demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool | None) -> None:
+    """Load the ACT sample file's Ed-Fi output into the built-in Ed-Fi sandbox and show what landed."""
+    from runway.demo import run_demo
+
+    run_demo(workdir.resolve(), port, bundles_dir, sys.stdin.isatty() if keep_serving is None else keep_serving)
+
+
 @main.group()
 def sandbox() -> None:
     """The built-in Ed-Fi ODS/API sandbox."""

@@ -208,12 +208,12 @@ def test_send_reports_ods_style_failures(builtin_catalog: Catalog, tmp_path: Pat
         assert result["records_failed"] == 3
         failures = {(f["status_code"], f["message"]): f["line_numbers"] for f in result["failures"]}
         assert failures == {
-            (409, "409: The referenced 'Student' item does not exist."): [2],
+            (409, "409: The referenced `Student` item does not exist."): [2],
             (
                 400,
                 "SexDescriptor value 'uri://ed-fi.org/SexDescriptor#Unknown value' does not exist. (at $.sexDescriptor)",
             ): [3],
-            (409, "409: The referenced 'EducationOrganization' item does not exist."): [4],
+            (409, "409: The referenced `EducationOrganization` item does not exist."): [4],
         }
         assert sent.successes("studentEducationOrganizationAssociations") == {200: 1}
         assert sent.successes("students") == {200: 1}

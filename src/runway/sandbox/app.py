@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -399,17 +401,9 @@ class SandboxApp:
         if not raw.strip():
             raise bad_request("A non-empty request body is required.")
         try:
-            payload = json.loads(raw, parse_constant=_reject_constant)
-        except RecursionError:
-            raise bad_request("The request body is nested too deeply.") from None
-        except UnicodeDecodeError:
-            raise bad_request("The request body is not valid UTF-8.") from None
-        except json.JSONDecodeError as exc:
-            raise bad_request(
-                f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-            ) from None
-        except ValueError as exc:
-            raise bad_request(f"The request body is not valid JSON: {exc}.") from None
+            payload = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            payload = _strict_json(raw)  # the standard library says where it breaks and takes huge integers
         if not isinstance(payload, dict):
             raise bad_request("The request body must be a JSON object describing one resource item.")
         if _depth(payload) > MAX_JSON_DEPTH:
@@ -481,6 +475,22 @@ def _too_large(limit: int) -> Problem:
         "urn:ed-fi:api:payload-too-large",
         f"The request body is larger than the limit of {limit} bytes.",
     )
+
+
+def _strict_json(raw: bytes) -> object:
+    """Parse with the standard library (NaN/Infinity refused) and turn every failure into a 400."""
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise bad_request("The request body is nested too deeply.") from None
+    except UnicodeDecodeError:
+        raise bad_request("The request body is not valid UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise bad_request(
+            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
+    except ValueError as exc:
+        raise bad_request(f"The request body is not valid JSON: {exc}.") from None
 
 
 def _reject_constant(name: str) -> object:

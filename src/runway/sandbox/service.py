@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from runway.sandbox.descriptors import DescriptorValue
 from runway.sandbox.problems import Problem, not_found, parameter_failed, validation_failed
 from runway.sandbox.spec import Catalog, Resource
@@ -30,6 +32,14 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = 25
 PAGING_PARAMETERS = frozenset({"offset", "limit", "totalCount", "minChangeVersion", "maxChangeVersion"})
 SCHOOL_YEARS = range(1991, 2051)  # the school years an ODS database is created with
+
+
+def dumps(value: object) -> str:
+    """Compact JSON text of a payload (orjson; the standard library for integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def etag_of(body: str) -> str:
@@ -144,10 +154,13 @@ class Sandbox:
 
     def _lookups(self, scope: str):  # type: ignore[no-untyped-def]
         def descriptor(resource: Resource, namespace: str, code_value: str) -> str | None:
-            cache_key = (scope, resource.route, descriptor_key(namespace, code_value))
-            if cache_key not in self._descriptor_ids:
-                self._descriptor_ids[cache_key] = self.store.find_id(scope, resource.route, cache_key[2])
-            return self._descriptor_ids[cache_key]
+            cache_key = (scope, resource.route, f"{namespace}#{code_value}")
+            try:
+                return self._descriptor_ids[cache_key]
+            except KeyError:
+                found = self.store.find_id(scope, resource.route, descriptor_key(namespace, code_value))
+                self._descriptor_ids[cache_key] = found
+                return found
 
         def reference(target: Resource, key: str) -> str | None:
             return self.store.find_id(scope, target.route, key)
@@ -169,7 +182,7 @@ class Sandbox:
             )
         self.ensure_scope(scope)
         checked = self.checker.check(resource, payload, *self._lookups(scope))
-        body = json.dumps(checked.body, separators=(",", ":"))
+        body = dumps(checked.body)
         existing = self.store.find(scope, resource.route, checked.natural_key)
         if existing is not None:
             etag = etag_of(body)
@@ -212,7 +225,7 @@ class Sandbox:
                 f"Identifying values of the {title(resource.singular)} resource cannot be changed. "
                 "Delete and recreate the resource item instead.",
             )
-        body = json.dumps(checked.body, separators=(",", ":"))
+        body = dumps(checked.body)
         document = StoredDocument(
             existing.id, resource.route, existing.natural_key, body, etag_of(body), now_iso()
         )

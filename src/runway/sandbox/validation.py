@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema_rs
+import orjson
 from jsonschema import Draft4Validator
 
 from runway.sandbox.problems import Problem, validation_failed
@@ -41,7 +43,10 @@ def normalize(value: object) -> object:
 
 def natural_key(values: list[object]) -> str:
     """The stored form of a natural key: the normalized identity values in ``Resource.identity`` order."""
-    return json.dumps([normalize(v) for v in values], separators=(",", ":"))
+    try:
+        return orjson.dumps([normalize(v) for v in values]).decode()
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps([normalize(v) for v in values], separators=(",", ":"), ensure_ascii=False)
 
 
 def descriptor_key(namespace: str, code_value: str) -> str:
@@ -106,14 +111,25 @@ class DocumentChecker:
         self.catalog = catalog
         self._definitions = {name: _for_jsonschema(schema) for name, schema in catalog.schemas.items()}
         self._validators: dict[str, Draft4Validator] = {}
+        self._fast: dict[str, Any] = {}
+
+    def _root(self, schema_name: str) -> dict[str, Any]:
+        return {"$ref": f"#/definitions/{schema_name}", "definitions": self._definitions}
 
     def validator(self, schema_name: str) -> Draft4Validator:
-        """The compiled Draft 4 validator of one schema."""
+        """The compiled Draft 4 validator of one schema (the ``jsonschema`` package: detailed errors)."""
         found = self._validators.get(schema_name)
         if found is None:
-            root = {"$ref": f"#/definitions/{schema_name}", "definitions": self._definitions}
-            found = Draft4Validator(root)
+            found = Draft4Validator(self._root(schema_name))
             self._validators[schema_name] = found
+        return found
+
+    def _fast_validator(self, schema_name: str) -> Any:
+        """A compiled ``jsonschema_rs`` Draft 4 validator: a fast yes/no before the detailed check."""
+        found = self._fast.get(schema_name)
+        if found is None:
+            found = jsonschema_rs.Draft4Validator(self._root(schema_name))
+            self._fast[schema_name] = found
         return found
 
     def check(
@@ -143,6 +159,8 @@ class DocumentChecker:
         return Checked(body=body, natural_key=natural_key(identity_values), targets=walk.targets)
 
     def _check_schema(self, resource: Resource, body: dict[str, Any]) -> None:
+        if self._fast_validator(resource.schema_name).is_valid(body):
+            return
         errors: dict[str, list[str]] = {}
         for error in self.validator(resource.schema_name).iter_errors(body):
             parts: list[str | int] = list(error.absolute_path)
@@ -255,25 +273,27 @@ class _Walk:
         self.unresolved.append(title(reference.target))
 
     def _array(self, plan: PropertyPlan, items: list[Any], parts: list[str | int]) -> None:
-        seen: set[str] = set()
+        seen: set[tuple[object, ...]] = set()
         for index, item in enumerate(items):
             if not isinstance(item, dict) or plan.child is None:
                 continue
             if plan.identity_in_items:
-                key = json.dumps(
-                    [
-                        normalize(item.get(k)) if not isinstance(item.get(k), dict) else item.get(k)
-                        for k in plan.identity_in_items
-                    ],
-                    sort_keys=True,
-                    default=str,
-                )
+                key = tuple(_hashable(item.get(k)) for k in plan.identity_in_items)
                 if key in seen:
                     self.errors.setdefault(json_path([*parts, index]), []).append(
                         f"Item {index + 1} of {title(plan.name)} duplicates an earlier item's identifying values."
                     )
                 seen.add(key)
             self.visit(plan.child, item, [*parts, index])
+
+
+def _hashable(value: object) -> object:
+    """A comparable form of an item's identity value (nested references become sorted tuples)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items() if k != "link"))
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return normalize(value)
 
 
 def _fields_for(target: Resource, mapping: dict[str, str]) -> list[str]:

@@ -1,0 +1,1 @@
+"""The executor: runs the field's tools (earthmover, lightbeam) for a run."""
