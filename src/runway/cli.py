@@ -25,13 +25,24 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
-              show_default=True, help="Where the demo keeps its files (emptied first).")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+    help="Where the demo keeps its files (emptied first).",
+)
 @click.option("--port", type=int, default=8765, show_default=True, help="Port of the demo sandbox (0: any free).")
-@click.option("--bundles-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="An earthmover_edfi_bundles checkout (default: $RUNWAY_BUNDLES_DIR or ../shared/bundles).")
-@click.option("--keep-serving/--no-keep-serving", default=None,
-              help="Keep the sandbox serving after the demo (default: when run in a terminal).")
+@click.option(
+    "--bundles-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An earthmover_edfi_bundles checkout (default: $RUNWAY_BUNDLES_DIR or ../shared/bundles).",
+)
+@click.option(
+    "--keep-serving/--no-keep-serving",
+    default=None,
+    help="Keep the sandbox serving after the demo (default: when run in a terminal).",
+)
 def demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool | None) -> None:
     """Load the ACT sample file's Ed-Fi output into the built-in Ed-Fi sandbox and show what landed."""
     from runway.demo import run_demo
@@ -100,9 +111,7 @@ def sandbox() -> None:
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-def serve(
-    config_file: Path | None, log_level: str, key: str | None, secret: str | None, **options: Any
-) -> None:
+def serve(config_file: Path | None, log_level: str, key: str | None, secret: str | None, **options: Any) -> None:
     """Serve the Ed-Fi sandbox until interrupted."""
     import uvicorn
 
@@ -131,7 +140,10 @@ def serve(
         uvicorn.Config(app.asgi, host=config.host, port=config.port, log_level=log_level, access_log=False)
     )
     _announce_when_started(server, config, app.sandbox.catalog.source)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        return
     if not server.started:
         sys.exit(1)
 

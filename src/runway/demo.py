@@ -15,6 +15,7 @@ database stays in the work directory for ``runway sandbox serve --db …`` to se
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,7 +31,7 @@ import click
 from runway.bundle.samples import run_bundle
 from runway.executor import lightbeam
 from runway.sandbox.config import DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET
-from runway.sandbox.seed import expand_roster, seed
+from runway.sandbox.seed import expand_roster, local_education_agency, seed
 
 LEA_ID = 255901
 READY = re.compile(r"Ed-Fi sandbox ready: (\S+)")
@@ -192,20 +193,13 @@ def run_demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: b
         roster, left_off = roster_for(outputs)
         click.echo(f"3/4 Seeding the roster: LEA {LEA_ID} and {len(roster)} students with District and State IDs")
         payloads = {
-            "localEducationAgencies": [
-                {
-                    "localEducationAgencyId": LEA_ID,
-                    "nameOfInstitution": "Demo School District",
-                    "categories": [
-                        {"educationOrganizationCategoryDescriptor": f"{ED_FI}/EducationOrganizationCategoryDescriptor#School"}
-                    ],
-                    "localEducationAgencyCategoryDescriptor": f"{ED_FI}/LocalEducationAgencyCategoryDescriptor#Independent",
-                }
-            ],
+            "localEducationAgencies": [local_education_agency(LEA_ID, "Demo School District")],
             **expand_roster(
                 {
                     "educationOrganizationId": LEA_ID,
-                    "students": [{"studentUniqueId": s, "ids": {"District": f"D-{s}", "State": f"S-{s}"}} for s in roster],
+                    "students": [
+                        {"studentUniqueId": s, "ids": {"District": f"D-{s}", "State": f"S-{s}"}} for s in roster
+                    ],
                 },
                 "demo roster",
             ),
@@ -232,10 +226,8 @@ def run_demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: b
         raise
     if keep_serving:
         click.echo("\nThe sandbox keeps serving; press Ctrl-C to stop it.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             process.wait()
-        except KeyboardInterrupt:
-            pass
     process.terminate()
     process.wait(timeout=10)
     click.echo(f"\nThe sandbox's data stays in {workdir / 'sandbox.sqlite3'}; serve it again with:")
@@ -264,4 +256,3 @@ def print_summary(results: dict[str, Any], url: str) -> None:
         f"{url}/oauth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
     )
     click.echo(f'  curl -s -H "Authorization: Bearer $TOKEN" "{url}/data/v3/ed-fi/studentAssessments?limit=2"')
-

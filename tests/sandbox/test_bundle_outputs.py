@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from runway.sandbox.config import SandboxConfig
-from runway.sandbox.seed import expand_roster, seed
+from runway.sandbox.seed import expand_roster, local_education_agency, seed
 from runway.sandbox.spec import Catalog
 from tests.conftest import BUNDLES_DIR, needs_shared
 from tests.support import lightbeam
@@ -43,22 +43,7 @@ def student_ids(outputs: dict[str, Path]) -> list[str]:
 def seed_students(sandbox: RunningSandbox, ids: list[str]) -> None:
     """The roster the bundle's students need: an LEA, the students and their SEOAs."""
     payloads = {
-        "localEducationAgencies": [
-            {
-                "localEducationAgencyId": LEA_ID,
-                "nameOfInstitution": "Grand Bend ISD",
-                "categories": [
-                    {
-                        "educationOrganizationCategoryDescriptor": (
-                            "uri://ed-fi.org/EducationOrganizationCategoryDescriptor#School"
-                        )
-                    }
-                ],
-                "localEducationAgencyCategoryDescriptor": (
-                    "uri://ed-fi.org/LocalEducationAgencyCategoryDescriptor#Independent"
-                ),
-            }
-        ],
+        "localEducationAgencies": [local_education_agency(LEA_ID, "Grand Bend ISD")],
         **expand_roster(
             {
                 "educationOrganizationId": LEA_ID,
@@ -105,7 +90,8 @@ def test_bundle_output_is_accepted_in_full(
             for endpoint, n in expected.items():
                 assert sent.resource(endpoint)["records_failed"] == 0, (endpoint, sent.resource(endpoint))
                 successes = sent.successes(endpoint)
-                assert set(successes) <= {200, 201} and sum(successes.values()) == n, (endpoint, successes)
+                assert set(successes) <= {200, 201}, (endpoint, successes)
+                assert sum(successes.values()) == n, (endpoint, successes)
                 # bundles may emit the same natural key twice (ACT repeats objectiveAssessments): 200 upserts
                 assert total(api, endpoint) - before[endpoint] == successes.get(201, 0), endpoint
             assert total(api, "studentAssessments") == distinct_student_assessments(outputs)
@@ -144,7 +130,9 @@ def test_bad_records_fail_with_ods_messages(
         seed_students(sandbox, ids[1:])  # the first student is not on the roster
         stage(outputs, tmp_path / "data")
         lines = (tmp_path / "data" / "studentAssessments.jsonl").read_text().splitlines()
-        unmatched = [n for n, line in enumerate(lines, 1) if json.loads(line)["studentReference"]["studentUniqueId"] == ids[0]]
+        unmatched = [
+            n for n, line in enumerate(lines, 1) if json.loads(line)["studentReference"]["studentUniqueId"] == ids[0]
+        ]
         # one matched record gets a grade level that no ODS has
         target = next(n for n in range(1, len(lines) + 1) if n not in unmatched)
         record = json.loads(lines[target - 1])

@@ -131,7 +131,8 @@ def test_lightbeam_commands_end_to_end(scenario: tuple[Scenario, RunningSandbox]
     for endpoint, n in expected.items():
         assert sent.successes(endpoint) == {201: n}, (endpoint, sent.resource(endpoint))
         assert sent.resource(endpoint)["records_failed"] == 0
-    assert sent.results is not None and sent.results["total_records_failed"] == 0
+    assert sent.results is not None
+    assert sent.results["total_records_failed"] == 0
 
     resent = lightbeam.run(config, "send", "-s", selector, "-f")
     assert resent.returncode == 0, resent.output
@@ -157,7 +158,9 @@ def test_lightbeam_commands_end_to_end(scenario: tuple[Scenario, RunningSandbox]
     assert fetched.returncode == 0, fetched.output
     rows = [json.loads(line) for line in (fetch_dir / "studentEducationOrganizationAssociations.jsonl").open()]
     assert sorted(r["studentReference"]["studentUniqueId"] for r in rows) == STUDENTS
-    assert all(set(r) == {"studentIdentificationCodes", "educationOrganizationReference", "studentReference"} for r in rows)
+    assert all(
+        set(r) == {"studentIdentificationCodes", "educationOrganizationReference", "studentReference"} for r in rows
+    )
     codes = {c["identificationCode"] for r in rows for c in r["studentIdentificationCodes"]}
     assert codes == {f"{p}-{s}" for s in STUDENTS for p in ("D", "S")}
 
@@ -211,7 +214,8 @@ def test_send_reports_ods_style_failures(builtin_catalog: Catalog, tmp_path: Pat
             (409, "409: The referenced `Student` item does not exist."): [2],
             (
                 400,
-                "SexDescriptor value 'uri://ed-fi.org/SexDescriptor#Unknown value' does not exist. (at $.sexDescriptor)",
+                "SexDescriptor value 'uri://ed-fi.org/SexDescriptor#Unknown value' does not exist."
+                " (at $.sexDescriptor)",
             ): [3],
             (409, "409: The referenced `EducationOrganization` item does not exist."): [4],
         }

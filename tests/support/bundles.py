@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runway.bundle.samples import BUNDLE_RUNS, run_bundle as _run_bundle
+from runway.bundle.samples import BUNDLE_RUNS
+from runway.bundle.samples import run_bundle as _run_bundle
 
 #: ``<workspace>/shared/bundles``, the read-only bundles checkout beside the project.
 DEFAULT_BUNDLES_ROOT = Path(__file__).resolve().parents[3] / "shared" / "bundles"

@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -106,9 +106,7 @@ class SandboxApp:
         return response
 
     def _problem(self, problem: Problem) -> Response:
-        return Response(
-            problem.body(self.config.profile), problem.status, headers=problem.headers, media_type=JSON
-        )
+        return Response(problem.body(self.config.profile), problem.status, headers=problem.headers, media_type=JSON)
 
     # --- paths ---------------------------------------------------------------------------------------
 
@@ -166,6 +164,8 @@ class SandboxApp:
         if parts[:2] == ["data", "v3"]:
             rest = parts[2:]
             if rest and self._is_year(rest[0]):
+                if self.config.layout == "year":
+                    scope = rest[0]
                 rest = rest[1:]
             if rest == ["dependencies"]:
                 return Target("dependencies", scope, base)
@@ -216,7 +216,7 @@ class SandboxApp:
                 return Response(as_graphml(self._order, self._graph), media_type="application/graphml")
             return self._json(self._order)
         kind = target.extra
-        server = f"{root}/data/v3"
+        server = f"{root}/data/v3" + (f"/{target.scope}" if self.config.layout == "year" and target.scope else "")
         cached = self._spec_cache.get((kind, server))
         if cached is None:
             cached = self.sandbox.catalog.dumps("resources" if kind == "resources" else "descriptors", server)
@@ -316,9 +316,7 @@ class SandboxApp:
     def _authorize(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
-            raise unauthorized(
-                "Authorization header with a bearer token is required; get one from oauth/token."
-            )
+            raise unauthorized("Authorization header with a bearer token is required; get one from oauth/token.")
         if self.tokens.verify(header[7:].strip()) is None:
             raise unauthorized("The bearer token is invalid or expired; request a new one from oauth/token.")
 
@@ -394,8 +392,7 @@ class SandboxApp:
             raise Problem(
                 415,
                 "urn:ed-fi:api:unsupported-media-type",
-                f"The request body must be sent with Content-Type 'application/json' "
-                f"(got '{content_type or 'none'}').",
+                f"The request body must be sent with Content-Type 'application/json' (got '{content_type or 'none'}').",
             )
         raw = await self._read_body(request)
         if not raw.strip():
@@ -406,8 +403,7 @@ class SandboxApp:
             payload = _strict_json(raw)  # the standard library says where it breaks and takes huge integers
         if not isinstance(payload, dict):
             raise bad_request("The request body must be a JSON object describing one resource item.")
-        if _depth(payload) > MAX_JSON_DEPTH:
-            raise bad_request("The request body is nested too deeply.")
+        _inspect(payload)
         return payload
 
     def _json(self, value: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -480,7 +476,17 @@ def _too_large(limit: int) -> Problem:
 def _strict_json(raw: bytes) -> object:
     """Parse with the standard library (NaN/Infinity refused) and turn every failure into a 400."""
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("The request body is not valid UTF-8.") from None
+    try:
+        parsed = json.loads(text, parse_constant=_reject_constant)
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        return parsed
+    except UnicodeEncodeError:
+        raise bad_request(
+            "The request body holds an invalid Unicode escape (a lone surrogate such as \\ud800)."
+        ) from None
     except RecursionError:
         raise bad_request("The request body is nested too deeply.") from None
     except UnicodeDecodeError:
@@ -497,14 +503,18 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"'{name}' is not a JSON number")
 
 
-def _depth(value: object, level: int = 0) -> int:
+def _inspect(value: object, level: int = 0) -> None:
+    """Refuse bodies nested deeper than ``MAX_JSON_DEPTH`` and numbers that are not finite (``1e400``)."""
     if level > MAX_JSON_DEPTH:
-        return level
+        raise bad_request("The request body is nested too deeply.")
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level
+        for item in value.values():
+            _inspect(item, level + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _inspect(item, level + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise bad_request("The request body holds a number too large to store (such as 1e400).")
 
 
 def _three_part(version: str) -> str:

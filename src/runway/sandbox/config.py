@@ -64,6 +64,14 @@ class SandboxConfig(BaseModel):
         return value
 
 
+def one_line(error: yaml.YAMLError) -> str:
+    """A YAML error as one line: the problem and where (``line 3, column 7``)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
+
+
 class ConfigFileError(ValueError):
     """A config file that cannot be read or does not match ``SandboxConfig``."""
 
@@ -78,7 +86,7 @@ def load_config_file(path: Path) -> dict[str, object]:
     except OSError as exc:
         raise ConfigFileError(f"Cannot read config file {path}: {exc.strerror}.") from exc
     except yaml.YAMLError as exc:
-        raise ConfigFileError(f"Config file {path} is not valid YAML: {exc}") from exc
+        raise ConfigFileError(f"Config file {path} is not valid YAML: {one_line(exc)}") from exc
     if not isinstance(loaded, dict):
         raise ConfigFileError(f"Config file {path} must hold a mapping of settings, e.g. 'port: 8765'.")
     try:

@@ -93,9 +93,7 @@ def _components(graph: dict[str, set[str]]) -> list[list[str]]:
 def dependency_order(catalog: Catalog) -> list[dict[str, object]]:
     """The dependencies document: ``[{"resource", "order", "operations"}]`` sorted by order, then name."""
     graph = dependency_graph(catalog)
-    first = {
-        r.route for r in catalog.resources.values() if r.is_descriptor or r.endpoint == "schoolYearTypes"
-    }
+    first = {r.route for r in catalog.resources.values() if r.is_descriptor or r.endpoint == "schoolYearTypes"}
     level: dict[str, int] = {}
     for component in _components(graph):
         members = set(component)
@@ -122,4 +120,5 @@ def as_graphml(order: list[dict[str, object]], graph: dict[str, set[str]]) -> by
     for source in sorted(graph):
         for target in sorted(graph[source]):
             ET.SubElement(element, "edge", source=target, target=source)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document

@@ -40,9 +40,7 @@ def builtin_values() -> list[DescriptorValue]:
     values = []
     for name, codes in BUILTIN_DESCRIPTORS.items():
         for code in codes:
-            values.append(
-                DescriptorValue(endpoint_for(name), f"uri://ed-fi.org/{name}", code, code[:75], code)
-            )
+            values.append(DescriptorValue(endpoint_for(name), f"uri://ed-fi.org/{name}", code, code[:75], code))
     return values
 
 

@@ -32,9 +32,9 @@ TITLES: dict[str, str] = {
     "urn:ed-fi:api:not-acceptable": "Not Acceptable",
     "urn:ed-fi:api:unsupported-media-type": "Unsupported Media Type",
     "urn:ed-fi:api:payload-too-large": "Payload Too Large",
-    "urn:ed-fi:api:conflict:unresolved-reference": "Unresolved Reference",
-    "urn:ed-fi:api:conflict:dependent-item-exists": "Dependent Item Exists",
-    "urn:ed-fi:api:conflict:non-unique-identity": "Identifying Values Are Not Unique",
+    "urn:ed-fi:api:data-conflict:unresolved-reference": "Unresolved Reference",
+    "urn:ed-fi:api:data-conflict:dependent-item-exists": "Dependent Item Exists",
+    "urn:ed-fi:api:data-conflict:non-unique-identity": "Identifying Values Are Not Unique",
     "urn:ed-fi:api:optimistic-lock-failed": "Optimistic Lock Failed",
     "urn:ed-fi:api:system-failure": "System Failure",
     "urn:ed-fi:api:service-unavailable": "Service Unavailable",
@@ -123,6 +123,4 @@ def method_not_allowed(detail: str, allow: str) -> Problem:
 
 def unauthorized(detail: str) -> Problem:
     """401 for a missing, malformed, expired or revoked bearer token."""
-    return Problem(
-        401, "urn:ed-fi:api:security:authentication", detail, headers={"WWW-Authenticate": "Bearer"}
-    )
+    return Problem(401, "urn:ed-fi:api:security:authentication", detail, headers={"WWW-Authenticate": "Bearer"})

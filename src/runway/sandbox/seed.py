@@ -33,8 +33,12 @@ from typing import Any
 import httpx
 import yaml
 
+from runway.sandbox.config import one_line
+
 ID_SYSTEM_NAMESPACE = "uri://ed-fi.org/StudentIdentificationSystemDescriptor"
 SEX_NAMESPACE = "uri://ed-fi.org/SexDescriptor"
+EDORG_CATEGORY_NAMESPACE = "uri://ed-fi.org/EducationOrganizationCategoryDescriptor"
+LEA_CATEGORY_NAMESPACE = "uri://ed-fi.org/LocalEducationAgencyCategoryDescriptor"
 ROSTER_FIELDS = {"studentUniqueId", "firstName", "lastSurname", "birthDate", "ids", "middleName", "sex"}
 
 
@@ -70,7 +74,7 @@ def read_seed_file(path: Path) -> dict[str, list[dict[str, Any]]]:
     except OSError as exc:
         raise SeedFileError(f"Cannot read seed file {path}: {exc.strerror}.") from exc
     except yaml.YAMLError as exc:
-        raise SeedFileError(f"Seed file {path} is not valid YAML or JSON: {exc}") from exc
+        raise SeedFileError(f"Seed file {path} is not valid YAML or JSON: {one_line(exc)}") from exc
     if not isinstance(loaded, dict) or not ({"resources", "roster"} & set(loaded)):
         raise SeedFileError(f"Seed file {path} must be a mapping with 'resources' and/or 'roster'.")
     unknown = set(loaded) - {"resources", "roster"}
@@ -110,9 +114,7 @@ def expand_roster(roster: object, where: str) -> dict[str, list[dict[str, Any]]]
             raise SeedFileError(f"{place} must be a mapping.")
         unknown = set(entry) - ROSTER_FIELDS
         if unknown:
-            raise SeedFileError(
-                f"{place} has unknown field(s) {sorted(unknown)}; allowed: {sorted(ROSTER_FIELDS)}."
-            )
+            raise SeedFileError(f"{place} has unknown field(s) {sorted(unknown)}; allowed: {sorted(ROSTER_FIELDS)}.")
         unique_id = entry.get("studentUniqueId")
         if unique_id is None or str(unique_id).strip() == "":
             raise SeedFileError(f"{place} needs a studentUniqueId.")
@@ -147,6 +149,16 @@ def expand_roster(roster: object, where: str) -> dict[str, list[dict[str, Any]]]
     return {"students": students, "studentEducationOrganizationAssociations": associations}
 
 
+def local_education_agency(lea_id: int, name: str) -> dict[str, Any]:
+    """A minimal localEducationAgencies payload (an independent school district) with default descriptors."""
+    return {
+        "localEducationAgencyId": lea_id,
+        "nameOfInstitution": name,
+        "categories": [{"educationOrganizationCategoryDescriptor": f"{EDORG_CATEGORY_NAMESPACE}#School"}],
+        "localEducationAgencyCategoryDescriptor": f"{LEA_CATEGORY_NAMESPACE}#Independent",
+    }
+
+
 def _descriptor(value: str, namespace: str) -> str:
     return value if "#" in value else f"{namespace}#{value}"
 
@@ -169,18 +181,18 @@ def seed(
     http = client or httpx.Client(timeout=30)
     try:
         discovery = http.get(base_url.rstrip("/") + "/").json()
-        urls = discovery["urls"]
-        token_response = http.post(
-            urls["oauth"], data={"grant_type": "client_credentials"}, auth=(key, secret)
-        )
+        urls = discovery.get("urls") if isinstance(discovery, dict) else None
+        if not isinstance(urls, dict) or not all(
+            isinstance(urls.get(k), str) for k in ("oauth", "dependencies", "dataManagementApi")
+        ):
+            raise ValueError(f"{base_url} answers, but not with an Ed-Fi discovery document (no urls.oauth etc.)")
+        token_response = http.post(urls["oauth"], data={"grant_type": "client_credentials"}, auth=(key, secret))
         if token_response.status_code != 200:
             raise PermissionError(
                 f"The API refused the client credentials (HTTP {token_response.status_code}); check the key and secret."
             )
         headers = {"Authorization": f"Bearer {token_response.json()['access_token']}"}
-        order = {
-            row["resource"].rsplit("/", 1)[-1]: row["order"] for row in http.get(urls["dependencies"]).json()
-        }
+        order = {row["resource"].rsplit("/", 1)[-1]: row["order"] for row in http.get(urls["dependencies"]).json()}
         data_url = urls["dataManagementApi"].rstrip("/")
         report = SeedReport()
         for endpoint in sorted(payloads, key=lambda e: order.get(e, 10_000)):
@@ -188,9 +200,7 @@ def seed(
                 response = http.post(f"{data_url}/{namespace}/{endpoint}", json=payload, headers=headers)
                 report.add(endpoint, response.status_code)
                 if response.status_code not in (200, 201):
-                    report.failures.append(
-                        f"{endpoint}[{index}]: {response.status_code} {_message(response)}"
-                    )
+                    report.failures.append(f"{endpoint}[{index}]: {response.status_code} {_message(response)}")
         return report
     finally:
         if own:
@@ -204,9 +214,7 @@ def _message(response: httpx.Response) -> str:
         return response.text[:300]
     if isinstance(body, dict):
         details: Iterable[str] = [
-            f"{path}: {m}"
-            for path, messages in (body.get("validationErrors") or {}).items()
-            for m in messages
+            f"{path}: {m}" for path, messages in (body.get("validationErrors") or {}).items() for m in messages
         ]
         details = [*details, *(body.get("errors") or [])]
         return "; ".join([str(body.get("detail") or body.get("message") or ""), *details]).strip("; ")

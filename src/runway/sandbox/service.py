@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,9 +82,7 @@ class Sandbox:
         self.store = store
         self.checker = DocumentChecker(catalog)
         self.strict_params = strict_params
-        self.descriptor_values = [
-            v for v in descriptor_values if catalog.resource("ed-fi", v.endpoint) is not None
-        ]
+        self.descriptor_values = [v for v in descriptor_values if catalog.resource("ed-fi", v.endpoint) is not None]
         self._seeded: set[str] = set()
         self._descriptor_ids: dict[tuple[str, str, str], str | None] = {}
 
@@ -197,9 +196,7 @@ class Sandbox:
             self.store.replace(document, checked.targets)
             self._forget_descriptor(resource)
             return False, document
-        document = StoredDocument(
-            uuid.uuid4().hex, resource.route, checked.natural_key, body, etag_of(body), now_iso()
-        )
+        document = StoredDocument(uuid.uuid4().hex, resource.route, checked.natural_key, body, etag_of(body), now_iso())
         self.store.insert(scope, document, checked.targets)
         self._forget_descriptor(resource)
         return True, document
@@ -226,9 +223,7 @@ class Sandbox:
                 "Delete and recreate the resource item instead.",
             )
         body = dumps(checked.body)
-        document = StoredDocument(
-            existing.id, resource.route, existing.natural_key, body, etag_of(body), now_iso()
-        )
+        document = StoredDocument(existing.id, resource.route, existing.natural_key, body, etag_of(body), now_iso())
         self.store.replace(document, checked.targets)
         self._forget_descriptor(resource)
         return document
@@ -236,11 +231,7 @@ class Sandbox:
     def get(self, scope: str, resource: Resource, document_id: str) -> StoredDocument:
         """GET by id. Raises ``Problem`` 404 when missing (or of another resource or scope)."""
         document = self.store.get(document_id)
-        if (
-            document is None
-            or document.resource != resource.route
-            or self.store.scope_of(document_id) != scope
-        ):
+        if document is None or document.resource != resource.route or self.store.scope_of(document_id) != scope:
             raise not_found(f"No {title(resource.singular)} item has id '{document_id}'.")
         return document
 
@@ -252,7 +243,7 @@ class Sandbox:
             names = ", ".join(title(r.rsplit("/", 1)[-1]) for r in referencing)
             raise Problem(
                 409,
-                "urn:ed-fi:api:conflict:dependent-item-exists",
+                "urn:ed-fi:api:data-conflict:dependent-item-exists",
                 f"The requested action cannot be performed because this item is referenced by existing "
                 f"items of: {names}.",
             )
@@ -288,9 +279,7 @@ class Sandbox:
         if limit == 0:
             documents: list[StoredDocument] = []
         else:
-            documents = self.store.query(
-                scope, resource.route, filters, natural_key=key, offset=offset, limit=limit
-            )
+            documents = self.store.query(scope, resource.route, filters, natural_key=key, offset=offset, limit=limit)
         total = self.store.count(scope, resource.route, filters, natural_key=key) if want_total else None
         return QueryResult(documents, total)
 
@@ -299,9 +288,7 @@ class Sandbox:
             self._descriptor_ids.clear()
 
 
-def _int_param(
-    params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
-) -> int:
+def _int_param(params: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -318,14 +305,20 @@ def _int_param(
 def _typed(name: str, raw: str, kind: str) -> object:
     if kind == "integer":
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise parameter_failed(name, f"'{name}' must be a whole number; got '{raw}'.") from None
+        if not -(2**63) <= value < 2**63:
+            raise parameter_failed(name, f"'{name}' is out of range; got '{raw}'.")
+        return value
     if kind == "number":
         try:
-            return float(raw)
+            number = float(raw)
         except ValueError:
             raise parameter_failed(name, f"'{name}' must be a number; got '{raw}'.") from None
+        if not math.isfinite(number):
+            raise parameter_failed(name, f"'{name}' must be a finite number; got '{raw}'.")
+        return number
     if kind == "boolean":
         lowered = raw.lower()
         if lowered not in ("true", "false"):

@@ -339,9 +339,7 @@ def build_resource(
         flagged_params = [name for name, p in params.items() if p.get("x-Ed-Fi-isIdentity") and name in paths]
         identity = tuple(sorted(set(flagged_params or (flagged_scalars + required_ref_fields))))
     if not identity:
-        raise SpecError(
-            f"{namespace}/{endpoint}: no natural key could be derived from schema '{schema_name}'."
-        )
+        raise SpecError(f"{namespace}/{endpoint}: no natural key could be derived from schema '{schema_name}'.")
     return Resource(
         namespace=namespace,
         endpoint=endpoint,
@@ -355,9 +353,7 @@ def build_resource(
     )
 
 
-def build_catalog(
-    resources_document: dict[str, Any], descriptors_document: dict[str, Any], source: str
-) -> Catalog:
+def build_catalog(resources_document: dict[str, Any], descriptors_document: dict[str, Any], source: str) -> Catalog:
     """Build the catalog from a Resources and a Descriptors document (OpenAPI 3 or Swagger 2.0).
 
     Raises ``SpecError`` when a document has no usable paths.
@@ -394,7 +390,7 @@ def read_document(path: Path) -> dict[str, Any]:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
             loaded = yaml.load(text, Loader=loader)
     except (ValueError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path} is not valid YAML/JSON: {exc}") from exc
+        raise SpecError(f"{path} is not valid YAML/JSON: {' '.join(str(exc).split())}") from exc
     if not isinstance(loaded, dict) or not ("openapi" in loaded or "swagger" in loaded):
         raise SpecError(f"{path} is not an OpenAPI 3 or Swagger 2.0 document.")
     return loaded
@@ -422,9 +418,7 @@ def load_spec_dir(spec_dir: Path, data_standard: str | None = None) -> Catalog:
         None,
     )
     if descriptors_path is None:
-        raise SpecError(
-            f"{spec_dir} has {resources_path.name} but no descriptors-ds-{version}.yml beside it."
-        )
+        raise SpecError(f"{spec_dir} has {resources_path.name} but no descriptors-ds-{version}.yml beside it.")
     return build_catalog(
         read_document(resources_path), read_document(descriptors_path), source=f"Data Standard {version}"
     )

@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def _casefold(value: str | int | float | None) -> str | int | float | None:
+    """SQL ``casefold(x)``: Unicode case-insensitive comparison (SQLite's ``lower`` folds ASCII only)."""
+    return value.casefold() if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class StoredDocument:
     """A stored document: ``body`` is the JSON text of the payload without the server-managed fields."""
@@ -58,8 +63,7 @@ class StoredDocument:
         inner = self.body[1:-1]
         separator = "," if inner else ""
         return (
-            f'{{"id":"{self.id}"{separator}{inner},'
-            f'"_etag":"{self.etag}","_lastModifiedDate":"{self.last_modified}"}}'
+            f'{{"id":"{self.id}"{separator}{inner},"_etag":"{self.etag}","_lastModifiedDate":"{self.last_modified}"}}'
         )
 
 
@@ -78,6 +82,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=OFF")
+        self._db.create_function("casefold", 1, _casefold, deterministic=True)
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -124,7 +129,7 @@ class Store:
             args.append(natural_key)
         for json_path, value, fold_case in filters:
             if fold_case:
-                clauses.append("lower(json_extract(body, ?)) = lower(?)")
+                clauses.append("casefold(json_extract(body, ?)) = casefold(?)")
             else:
                 clauses.append("json_extract(body, ?) = ?")
             args.extend((json_path, value))

@@ -153,7 +153,7 @@ class DocumentChecker:
             target = walk.unresolved[0]
             raise Problem(
                 409,
-                "urn:ed-fi:api:conflict:unresolved-reference",
+                "urn:ed-fi:api:data-conflict:unresolved-reference",
                 f"The referenced '{target}' item does not exist.",
             )
         return Checked(body=body, natural_key=natural_key(identity_values), targets=walk.targets)
@@ -167,17 +167,18 @@ class DocumentChecker:
             if error.validator == "required":
                 present = error.instance if isinstance(error.instance, dict) else {}
                 for name in error.validator_value:
-                    if name not in present:
-                        errors.setdefault(json_path([*parts, name]), []).append(f"{title(name)} is required.")
+                    messages = errors.setdefault(json_path([*parts, name]), [])
+                    if name not in present and f"{title(name)} is required." not in messages:
+                        messages.append(f"{title(name)} is required.")
+                    if not messages:
+                        del errors[json_path([*parts, name])]
                 continue
             name = title(str(parts[-1])) if parts and isinstance(parts[-1], str) else "The value"
             errors.setdefault(json_path(parts), []).append(_message(name, error.validator, error))
         if errors:
             raise validation_failed(errors)
 
-    def _identity_values(
-        self, resource: Resource, body: dict[str, Any], errors: dict[str, list[str]]
-    ) -> list[object]:
+    def _identity_values(self, resource: Resource, body: dict[str, Any], errors: dict[str, list[str]]) -> list[object]:
         values: list[object] = []
         for name in resource.identity:
             path = resource.query_paths[name][0]
@@ -189,9 +190,7 @@ class DocumentChecker:
             values.append(value)
         return values
 
-    def _check_unification(
-        self, resource: Resource, body: dict[str, Any], errors: dict[str, list[str]]
-    ) -> None:
+    def _check_unification(self, resource: Resource, body: dict[str, Any], errors: dict[str, list[str]]) -> None:
         for name, paths in resource.query_paths.items():
             if len(paths) < 2:
                 continue
@@ -320,8 +319,13 @@ def _message(name: str, validator: str, error: Any) -> str:
     return f"{name}: {error.message}"
 
 
+# Ed-Fi ``format: int32/int64`` are the column types of the ODS database: values outside them are refused.
+_INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
 def _for_jsonschema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A spec schema made fit for Draft 4 validation: refs local, ``x-nullable`` as null, no formats."""
+    """A spec schema made fit for Draft 4 validation: refs local, ``x-nullable`` as null, no string formats
+    (ODS does not enforce them), integer formats as bounds."""
     converted = copy.deepcopy(schema)
 
     def fix(node: Any) -> Any:
@@ -329,7 +333,10 @@ def _for_jsonschema(schema: dict[str, Any]) -> dict[str, Any]:
             ref = node.get("$ref")
             if isinstance(ref, str):
                 return {"$ref": "#/definitions/" + ref.rsplit("/", 1)[-1]}
-            node.pop("format", None)
+            bounds = _INTEGER_BOUNDS.get(str(node.pop("format", "")))
+            if bounds is not None and node.get("type") == "integer":
+                node.setdefault("minimum", bounds[0])
+                node.setdefault("maximum", bounds[1])
             node.pop("example", None)
             if node.get("x-nullable") and isinstance(node.get("type"), str):
                 node["type"] = [node["type"], "null"]
@@ -339,9 +346,7 @@ def _for_jsonschema(schema: dict[str, Any]) -> dict[str, Any]:
                     del node["required"]
             properties = node.get("properties")
             if isinstance(properties, dict):
-                node["properties"] = {
-                    k: fix(v) for k, v in properties.items() if k not in READ_ONLY_PROPERTIES
-                }
+                node["properties"] = {k: fix(v) for k, v in properties.items() if k not in READ_ONLY_PROPERTIES}
             if "items" in node:
                 node["items"] = fix(node["items"])
         return node
