@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from runway.sandbox.config import DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET
+from runway.sandbox.problems import TITLES
 
 ED_FI = "uri://ed-fi.org"
 TEST_NS = "uri://runway.test"
 ASSESSMENT_NS = "uri://runway.test/Assessment"
 
-# Problem type → title, as ODS/API 7.3 names them (kept here independently of the sandbox's own table).
-TITLES = {
-    "urn:ed-fi:api:bad-request": "Bad Request",
-    "urn:ed-fi:api:bad-request:data-validation-failed": "Data Validation Failed",
-    "urn:ed-fi:api:bad-request:data-validation-failed:key-change-not-supported": "Key Change Not Supported",
-    "urn:ed-fi:api:bad-request:parameter-validation-failed": "Parameter Validation Failed",
-    "urn:ed-fi:api:security:authentication": "Authentication Failed",
-    "urn:ed-fi:api:not-found": "Not Found",
-    "urn:ed-fi:api:method-not-allowed": "Method Not Allowed",
-    "urn:ed-fi:api:unsupported-media-type": "Unsupported Media Type",
-    "urn:ed-fi:api:payload-too-large": "Payload Too Large",
-    "urn:ed-fi:api:data-conflict:unresolved-reference": "Unresolved Reference",
-    "urn:ed-fi:api:data-conflict:dependent-item-exists": "Dependent Item Exists",
-    "urn:ed-fi:api:optimistic-lock-failed": "Optimistic Lock Failed",
-    "urn:ed-fi:api:service-unavailable": "Service Unavailable",
-    "urn:ed-fi:api:too-many-requests": "Too Many Requests",
-}
+# Problem types the tests expect; ``assert_problem`` checks titles against ``runway.sandbox.problems.TITLES``.
 BAD_REQUEST = "urn:ed-fi:api:bad-request"
 VALIDATION = "urn:ed-fi:api:bad-request:data-validation-failed"
 KEY_CHANGE = "urn:ed-fi:api:bad-request:data-validation-failed:key-change-not-supported"
@@ -208,6 +199,18 @@ def upsert(client: httpx.Client, route: str, payload: dict[str, Any]) -> None:
     assert response.status_code in (200, 201), f"{route}: {response.status_code} {response.text}"
 
 
+def request_token(url: str, key: str = DEFAULT_CLIENT_KEY, secret: str = DEFAULT_CLIENT_SECRET) -> httpx.Response:
+    """POST client credentials (form body, HTTP Basic) to ``{url}/oauth/token``; the answer, unchecked."""
+    return httpx.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(key, secret))
+
+
+def get_token(url: str, key: str = DEFAULT_CLIENT_KEY, secret: str = DEFAULT_CLIENT_SECRET) -> str:
+    """An access token from ``{url}/oauth/token`` (must answer 200)."""
+    response = request_token(url, key, secret)
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 def assert_problem(
     response: httpx.Response,
     status: int,
@@ -252,3 +255,34 @@ def strip_server_fields(document: dict[str, Any]) -> dict[str, Any]:
 
     cleaned: dict[str, Any] = clean(document)
     return cleaned
+
+
+# --- the CLI as a process ----------------------------------------------------------------------------
+
+
+def runway_command() -> list[str]:
+    """The ``runway`` command of this environment."""
+    script = Path(sys.executable).parent / "runway"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("runway")
+    return [found] if found else [sys.executable, "-m", "runway.cli"]
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run ``runway ARGS`` to its end, capturing its output."""
+    return subprocess.run(
+        [*runway_command(), *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
+    """Exit code != 0, no traceback, and stderr is exactly one ``Error: …`` line naming ``fragments``."""
+    assert result.returncode != 0, result
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], result.stderr
+    return lines[0]

@@ -37,26 +37,13 @@ from tests.support.sandbox_server import RunningSandbox, serve_sandbox
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def sandbox(catalog: Catalog) -> Iterator[RunningSandbox]:
-    with serve_sandbox(SandboxConfig(), catalog) as running:
-        with running.client() as client:
-            ensure_descriptors(client)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def module_client(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with sandbox.client() as http:
-        yield http
-
-
 @pytest.fixture
-def client(sandbox: RunningSandbox, module_client: httpx.Client) -> Iterator[httpx.Client]:
-    yield module_client
+def client(sandbox: RunningSandbox, client: httpx.Client) -> Iterator[httpx.Client]:
+    """The module's client (from conftest), checked after each test."""
+    yield client
     # whatever the test sent, the sandbox still answers
-    assert module_client.get(sandbox.url + "/").status_code == 200
-    assert module_client.get("/ed-fi/students", params={"limit": 1}).status_code == 200
+    assert client.get(sandbox.url + "/").status_code == 200
+    assert client.get("/ed-fi/students", params={"limit": 1}).status_code == 200
 
 
 def raw_request(url: str, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:

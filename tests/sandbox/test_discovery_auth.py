@@ -7,13 +7,14 @@ import json
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from runway.sandbox.config import DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET, Client, SandboxConfig
 from runway.sandbox.spec import EDUCATION_ORGANIZATION_MEMBERS, Catalog
-from tests.sandbox.helpers import AUTHENTICATION, METHOD, NOT_FOUND, assert_problem
+from tests.sandbox.helpers import AUTHENTICATION, METHOD, NOT_FOUND, assert_problem, get_token, request_token
 from tests.support.sandbox_server import RunningSandbox, serve_sandbox
 
 LIFETIME = 900
@@ -29,12 +30,6 @@ def sandbox(builtin_catalog: Catalog) -> Iterator[RunningSandbox]:
     config = SandboxConfig(token_lifetime=LIFETIME, clients=CLIENTS, test_hooks=True)
     with serve_sandbox(config, builtin_catalog) as running:
         yield running
-
-
-def token_form(sandbox: RunningSandbox, key: str = DEFAULT_CLIENT_KEY, secret: str = DEFAULT_CLIENT_SECRET) -> str:
-    response = httpx.post(f"{sandbox.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(key, secret))
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
 
 
 def data_get(sandbox: RunningSandbox, headers: dict[str, str], path: str = "/ed-fi/students") -> httpx.Response:
@@ -143,56 +138,32 @@ def check_token(response: httpx.Response, lifetime: int = LIFETIME) -> str:
     return str(body["access_token"])
 
 
-def test_token_basic_auth_with_form_body(sandbox: RunningSandbox) -> None:
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET),
-    )
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"data": {"grant_type": "client_credentials"}, "auth": (DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET)},
+        {"json": {"grant_type": "client_credentials"}, "auth": (DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET)},
+        {
+            "data": {
+                "grant_type": "client_credentials",
+                "client_id": DEFAULT_CLIENT_KEY,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+            }
+        },
+        {"json": {"grant_type": "client_credentials", "client_id": "district-two", "client_secret": "second-secret"}},
+    ],
+    ids=["basic-auth-form-body", "basic-auth-json-body", "credentials-in-form-body", "credentials-in-json-body"],
+)
+def test_token_request_styles(sandbox: RunningSandbox, request_kwargs: dict[str, Any]) -> None:
+    response = httpx.post(f"{sandbox.url}/oauth/token", **request_kwargs)
     token = check_token(response)
     assert response.headers["cache-control"] == "no-store"
     assert data_get(sandbox, {"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_token_basic_auth_with_json_body(sandbox: RunningSandbox) -> None:
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token",
-        json={"grant_type": "client_credentials"},
-        auth=(DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET),
-    )
-    token = check_token(response)
-    assert data_get(sandbox, {"Authorization": f"Bearer {token}"}).status_code == 200
-
-
-def test_token_credentials_in_form_body(sandbox: RunningSandbox) -> None:
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": DEFAULT_CLIENT_KEY,
-            "client_secret": DEFAULT_CLIENT_SECRET,
-        },
-    )
-    token = check_token(response)
-    assert data_get(sandbox, {"Authorization": f"Bearer {token}"}).status_code == 200
-
-
-def test_token_credentials_in_json_body(sandbox: RunningSandbox) -> None:
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": "district-two",
-            "client_secret": "second-secret",
-        },
-    )
-    token = check_token(response)
-    assert data_get(sandbox, {"Authorization": f"Bearer {token}"}).status_code == 200
-
-
 @pytest.mark.parametrize("client", CLIENTS, ids=[c.key for c in CLIENTS])
 def test_each_configured_client_gets_working_tokens(sandbox: RunningSandbox, client: Client) -> None:
-    token = token_form(sandbox, client.key, client.secret)
+    token = get_token(sandbox.url, client.key, client.secret)
     assert data_get(sandbox, {"Authorization": f"Bearer {token}"}).status_code == 200
     info = httpx.post(
         f"{sandbox.url}/oauth/token_info", data={"token": token}, headers={"Authorization": f"Bearer {token}"}
@@ -212,7 +183,7 @@ def test_each_configured_client_gets_working_tokens(sandbox: RunningSandbox, cli
     ],
 )
 def test_token_bad_credentials_give_401_invalid_client(sandbox: RunningSandbox, key: str, secret: str) -> None:
-    response = httpx.post(f"{sandbox.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(key, secret))
+    response = request_token(sandbox.url, key, secret)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/json"
     body = response.json()
@@ -275,7 +246,7 @@ def test_token_endpoint_other_methods_give_405(sandbox: RunningSandbox, method: 
 
 
 def test_token_info(sandbox: RunningSandbox) -> None:
-    token = token_form(sandbox)
+    token = get_token(sandbox.url)
     bearer = {"Authorization": f"Bearer {token}"}
     info = httpx.post(f"{sandbox.url}/oauth/token_info", data={"token": token}, headers=bearer)
     assert info.status_code == 200
@@ -456,7 +427,7 @@ def test_data_with_unknown_token_gives_401(sandbox: RunningSandbox) -> None:
 
 
 def test_bearer_scheme_is_case_insensitive(sandbox: RunningSandbox) -> None:
-    token = token_form(sandbox)
+    token = get_token(sandbox.url)
     assert data_get(sandbox, {"Authorization": f"bearer {token}"}).status_code == 200
     assert data_get(sandbox, {"Authorization": f"BEARER {token}"}).status_code == 200
 
@@ -475,10 +446,7 @@ def test_revoked_token_gives_401(builtin_catalog: Catalog) -> None:
 
 def test_expired_token_gives_401(builtin_catalog: Catalog) -> None:
     with serve_sandbox(SandboxConfig(token_lifetime=1), builtin_catalog) as running:
-        response = httpx.post(
-            f"{running.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(running.key, running.secret)
-        )
-        token = check_token(response, lifetime=1)
+        token = check_token(request_token(running.url, running.key, running.secret), lifetime=1)
         headers = {"Authorization": f"Bearer {token}"}
         assert data_get(running, headers).status_code == 200
         time.sleep(1.2)

@@ -19,6 +19,7 @@ from tests.sandbox.helpers import (
     assert_problem,
     create,
     descriptor_payload,
+    request_token,
     student,
     unique,
 )
@@ -90,9 +91,7 @@ def test_fault_429(hooks: httpx.Client, client: httpx.Client) -> None:
 
 def test_fault_on_the_token_endpoint(sandbox: RunningSandbox, hooks: httpx.Client) -> None:
     assert hooks.post("/faults", json={"status": 503, "count": 1, "pathContains": "/oauth/token"}).status_code == 204
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(sandbox.key, sandbox.secret)
-    )
+    response = request_token(sandbox.url, sandbox.key, sandbox.secret)
     assert response.status_code == 503
     assert sandbox.token()
 
@@ -139,11 +138,6 @@ def test_latency(hooks: httpx.Client, client: httpx.Client) -> None:
     assert time.monotonic() - started < 0.3
 
 
-@pytest.mark.parametrize("seconds", [-1, 61, "1", None])
-def test_bad_latency_gives_400(hooks: httpx.Client, seconds: object) -> None:
-    assert_problem(hooks.post("/latency", json={"seconds": seconds}), 400, BAD_REQUEST)
-
-
 # --- tokens ------------------------------------------------------------------------------------------
 
 
@@ -164,24 +158,26 @@ def test_revoke_tokens(sandbox: RunningSandbox, hooks: httpx.Client, client: htt
 
 def test_token_lifetime(sandbox: RunningSandbox, hooks: httpx.Client) -> None:
     assert hooks.post("/token-lifetime", json={"seconds": 1}).status_code == 204
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(sandbox.key, sandbox.secret)
-    )
+    response = request_token(sandbox.url, sandbox.key, sandbox.secret)
     assert response.json()["expires_in"] == 1
     headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
     assert httpx.get(f"{sandbox.url}/data/v3/ed-fi/students", headers=headers).status_code == 200
     time.sleep(1.2)
     assert_problem(httpx.get(f"{sandbox.url}/data/v3/ed-fi/students", headers=headers), 401, AUTHENTICATION)
     assert hooks.post("/token-lifetime", json={"seconds": 1800}).status_code == 204
-    response = httpx.post(
-        f"{sandbox.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(sandbox.key, sandbox.secret)
-    )
+    response = request_token(sandbox.url, sandbox.key, sandbox.secret)
     assert response.json()["expires_in"] == 1800
 
 
-@pytest.mark.parametrize("seconds", [0, -5, 86_401, 1.5, "60"])
-def test_bad_token_lifetime_gives_400(hooks: httpx.Client, seconds: object) -> None:
-    assert_problem(hooks.post("/token-lifetime", json={"seconds": seconds}), 400, BAD_REQUEST)
+@pytest.mark.parametrize(
+    ("hook", "seconds"),
+    [
+        *[("/latency", seconds) for seconds in (-1, 61, "1", None)],
+        *[("/token-lifetime", seconds) for seconds in (0, -5, 86_401, 1.5, "60")],
+    ],
+)
+def test_bad_seconds_setting_gives_400(hooks: httpx.Client, hook: str, seconds: object) -> None:
+    assert_problem(hooks.post(hook, json={"seconds": seconds}), 400, BAD_REQUEST)
 
 
 # --- request log -------------------------------------------------------------------------------------

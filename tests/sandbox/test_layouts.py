@@ -9,16 +9,17 @@ import pytest
 
 from runway.sandbox.config import SandboxConfig
 from runway.sandbox.spec import Catalog
-from tests.sandbox.helpers import AUTHENTICATION, NOT_FOUND, assert_problem, create, student, unique
+from tests.sandbox.helpers import AUTHENTICATION, NOT_FOUND, assert_problem, create, get_token, student, unique
 from tests.support.sandbox_server import RunningSandbox, serve_sandbox
 
 
-def token(url: str, sandbox: RunningSandbox) -> str:
-    response = httpx.post(
-        f"{url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(sandbox.key, sandbox.secret)
-    )
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
+def check_create_and_read(root: str, sandbox: RunningSandbox) -> None:
+    """A token from ``{root}/oauth/token`` creates a student under ``{root}/data/v3``, which reads back."""
+    bearer = {"Authorization": f"Bearer {get_token(root, sandbox.key, sandbox.secret)}"}
+    created = httpx.post(f"{root}/data/v3/ed-fi/students", json=student(unique()), headers=bearer)
+    assert created.status_code == 201
+    assert created.headers["location"].startswith(f"{root}/data/v3/ed-fi/students/")
+    assert httpx.get(created.headers["location"], headers=bearer).status_code == 200
 
 
 # --- prefix ------------------------------------------------------------------------------------------
@@ -37,11 +38,7 @@ def test_prefix_serves_everything_under_it(prefixed: RunningSandbox) -> None:
     assert discovery["urls"]["dataManagementApi"] == f"{api}/data/v3/"
     assert httpx.get(f"{api}/metadata/").json()[0]["endpointUri"] == f"{api}/metadata/data/v3/resources/swagger.json"
     assert httpx.get(f"{api}/metadata/data/v3/dependencies").status_code == 200
-    bearer = {"Authorization": f"Bearer {token(api, prefixed)}"}
-    created = httpx.post(f"{api}/data/v3/ed-fi/students", json=student(unique()), headers=bearer)
-    assert created.status_code == 201
-    assert created.headers["location"].startswith(f"{api}/data/v3/ed-fi/students/")
-    assert httpx.get(created.headers["location"], headers=bearer).status_code == 200
+    check_create_and_read(api, prefixed)
 
 
 @pytest.mark.parametrize(
@@ -154,11 +151,7 @@ def test_context_layout_serves_everything_under_the_context(contexts: RunningSan
     swagger = httpx.get(index[0]["endpointUri"])
     assert swagger.json()["servers"] == [{"url": f"{root}/data/v3"}]
     assert httpx.get(f"{root}/metadata/data/v3/dependencies").status_code == 200
-    bearer = {"Authorization": f"Bearer {token(root, contexts)}"}
-    created = httpx.post(f"{root}/data/v3/ed-fi/students", json=student(unique()), headers=bearer)
-    assert created.status_code == 201
-    assert created.headers["location"].startswith(f"{root}/data/v3/ed-fi/students/")
-    assert httpx.get(created.headers["location"], headers=bearer).status_code == 200
+    check_create_and_read(root, contexts)
     with contexts.client() as client:
         assert str(client.base_url).rstrip("/") == f"{root}/data/v3"
 
@@ -202,7 +195,7 @@ def test_context_data_needs_a_token(contexts: RunningSandbox) -> None:
 
 def test_token_from_one_context_is_accepted_in_the_other(contexts: RunningSandbox) -> None:
     # one ODS/API instance issues the tokens of all its contexts
-    bearer = {"Authorization": f"Bearer {token(contexts.host_url + '/2025', contexts)}"}
+    bearer = {"Authorization": f"Bearer {get_token(contexts.host_url + '/2025', contexts.key, contexts.secret)}"}
     response = httpx.get(f"{contexts.host_url}/2026/data/v3/ed-fi/students", params={"limit": 1}, headers=bearer)
     assert response.status_code == 200
     with httpx.Client(base_url=f"{contexts.host_url}/2026/data/v3", headers=bearer) as client:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import queue
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,10 +20,15 @@ from runway.sandbox.config import DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET, San
 from runway.sandbox.spec import Catalog
 from tests.sandbox.helpers import (
     DEPENDENT,
+    assert_one_line_error,
     assert_problem,
     create,
     ensure_descriptors,
+    get_token,
     local_education_agency,
+    request_token,
+    run_cli,
+    runway_command,
     seoa,
     student,
     unique,
@@ -96,14 +99,6 @@ def test_tokens_do_not_survive_a_restart(builtin_catalog: Catalog, tmp_path: Pat
 # --- the CLI as a process ----------------------------------------------------------------------------
 
 
-def runway_command() -> list[str]:
-    script = Path(sys.executable).parent / "runway"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("runway")
-    return [found] if found else [sys.executable, "-m", "runway.cli"]
-
-
 @dataclass
 class Served:
     """A ``runway sandbox serve`` process and what it printed."""
@@ -170,30 +165,6 @@ def serve_process(*args: str, timeout: float = 60) -> Iterator[Served]:
                 stream.close()
 
 
-def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*runway_command(), *args], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
-    """Exit code != 0, no traceback, and stderr is exactly one ``Error: …`` line naming ``fragments``."""
-    assert result.returncode != 0, result
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], result.stderr
-    return lines[0]
-
-
-def get_token(url: str, key: str, secret: str) -> str:
-    response = httpx.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(key, secret))
-    assert response.status_code == 200, response.text
-    return str(response.json()["access_token"])
-
-
 def test_cli_serve_prints_url_and_client_and_keeps_data_with_db(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
     unique_id = unique()
@@ -248,18 +219,12 @@ def test_cli_serve_config_file_with_two_clients(tmp_path: Path) -> None:
         assert served.url.endswith("/api"), served.lines
         assert (served.key, served.secret) == ("district-one", "first-secret")
         for key, secret in (("district-one", "first-secret"), ("district-two", "second-secret")):
-            response = httpx.post(
-                f"{served.url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(key, secret)
-            )
+            response = request_token(served.url, key, secret)
             assert response.status_code == 200
             assert response.json()["expires_in"] == 600
             bearer = {"Authorization": f"Bearer {response.json()['access_token']}"}
             assert httpx.get(f"{served.url}/data/v3/ed-fi/students", headers=bearer).status_code == 200
-        refused = httpx.post(
-            f"{served.url}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET),
-        )
+        refused = request_token(served.url)
         assert refused.status_code == 401
 
 

@@ -23,7 +23,6 @@ from tests.sandbox.helpers import (
     create,
     descriptor,
     descriptor_payload,
-    ensure_descriptors,
     local_education_agency,
     objective_assessment,
     school,
@@ -37,20 +36,6 @@ from tests.sandbox.helpers import (
 from tests.support.sandbox_server import RunningSandbox, serve_sandbox
 
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-@pytest.fixture(scope="module")
-def sandbox(catalog: Catalog) -> Iterator[RunningSandbox]:
-    with serve_sandbox(SandboxConfig(), catalog) as running:
-        with running.client() as client:
-            ensure_descriptors(client)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with sandbox.client() as http:
-        yield http
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,15 @@ import pytest
 
 from runway.sandbox.config import SandboxConfig
 from runway.sandbox.spec import Catalog
-from tests.sandbox.helpers import DESCRIPTORS, ED_FI, descriptor, endpoint_of, unique_int
-from tests.sandbox.test_persistence_cli import assert_one_line_error, runway_command
+from tests.sandbox.helpers import (
+    DESCRIPTORS,
+    ED_FI,
+    assert_one_line_error,
+    descriptor,
+    endpoint_of,
+    run_cli,
+    unique_int,
+)
 from tests.support.sandbox_server import RunningSandbox, serve_sandbox
 
 ID_SYSTEM = f"{ED_FI}/StudentIdentificationSystemDescriptor"
@@ -64,14 +71,22 @@ roster:
 """
 
 
+def roster_file(tmp_path: Path, lea_id: int, school_id: int, ids: tuple[str, str], with_descriptors: bool) -> Path:
+    """``roster_yaml`` written to ``tmp_path/roster.yml``."""
+    seed_file = tmp_path / "roster.yml"
+    seed_file.write_text(roster_yaml(lea_id, school_id, ids, with_descriptors), encoding="utf-8")
+    return seed_file
+
+
 def seed_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*runway_command(), "sandbox", "seed", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli("sandbox", "seed", *args, timeout=120)
+
+
+def seed_ok(seed_file: Path, url: str) -> str:
+    """Seed ``seed_file`` into the API at ``url`` (must exit 0); returns what it printed."""
+    result = seed_cli(str(seed_file), "--url", url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 @pytest.fixture
@@ -125,14 +140,12 @@ def seeded_counts(sandbox: RunningSandbox) -> dict[str, str]:
 def test_seed_roster_then_seed_again_is_idempotent(sandbox: RunningSandbox, tmp_path: Path) -> None:
     lea_id, school_id = unique_int(), unique_int()
     ids = ("604822", "604823")
-    seed_file = tmp_path / "roster.yml"
-    seed_file.write_text(roster_yaml(lea_id, school_id, ids, with_descriptors=True), encoding="utf-8")
+    seed_file = roster_file(tmp_path, lea_id, school_id, ids, with_descriptors=True)
 
-    first = seed_cli(str(seed_file), "--url", sandbox.url)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "students: 2× HTTP 201" in first.stdout
-    assert "studentEducationOrganizationAssociations: 2× HTTP 201" in first.stdout
-    assert "localEducationAgencies: 1× HTTP 201" in first.stdout
+    first = seed_ok(seed_file, sandbox.url)
+    assert "students: 2× HTTP 201" in first
+    assert "studentEducationOrganizationAssociations: 2× HTTP 201" in first
+    assert "localEducationAgencies: 1× HTTP 201" in first
     check_seeded(sandbox, lea_id, school_id, ids)
     counts = seeded_counts(sandbox)
     assert counts == {
@@ -142,11 +155,10 @@ def test_seed_roster_then_seed_again_is_idempotent(sandbox: RunningSandbox, tmp_
         "studentEducationOrganizationAssociations": "2",
     }
 
-    second = seed_cli(str(seed_file), "--url", sandbox.url)
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert "HTTP 201" not in second.stdout
-    assert "students: 2× HTTP 200" in second.stdout
-    assert "studentEducationOrganizationAssociations: 2× HTTP 200" in second.stdout
+    second = seed_ok(seed_file, sandbox.url)
+    assert "HTTP 201" not in second
+    assert "students: 2× HTTP 200" in second
+    assert "studentEducationOrganizationAssociations: 2× HTTP 200" in second
     assert seeded_counts(sandbox) == counts
     check_seeded(sandbox, lea_id, school_id, ids)
 
@@ -155,10 +167,7 @@ def test_seed_roster_relies_on_default_descriptors(sandbox: RunningSandbox, tmp_
     """The roster file needs no descriptors of its own: the sandbox's defaults cover edorgs and ID systems."""
     lea_id, school_id = unique_int(), unique_int()
     ids = ("700001", "700002")
-    seed_file = tmp_path / "roster.yml"
-    seed_file.write_text(roster_yaml(lea_id, school_id, ids, with_descriptors=False), encoding="utf-8")
-    result = seed_cli(str(seed_file), "--url", sandbox.url)
-    assert result.returncode == 0, result.stdout + result.stderr
+    seed_ok(roster_file(tmp_path, lea_id, school_id, ids, with_descriptors=False), sandbox.url)
     check_seeded(sandbox, lea_id, school_id, ids)
 
 
@@ -171,9 +180,7 @@ def test_seed_json_file_into_prefixed_context_api(builtin_catalog: Catalog, tmp_
             '"lastSurname": "Ng", "birthDate": "2011-02-03"}]}}',
             encoding="utf-8",
         )
-        result = seed_cli(str(seed_file), "--url", running.url)
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert "students: 1× HTTP 201" in result.stdout
+        assert "students: 1× HTTP 201" in seed_ok(seed_file, running.url)
         with running.client() as client:
             assert len(client.get("/ed-fi/students", params={"studentUniqueId": "J1"}).json()) == 1
 
@@ -247,22 +254,19 @@ def test_seed_unreachable_url_gives_one_line_error(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again before the seed runs: nothing listens there
-    seed_file = tmp_path / "roster.yml"
-    seed_file.write_text(roster_yaml(1, 2, ("A", "B"), with_descriptors=False), encoding="utf-8")
+    seed_file = roster_file(tmp_path, 1, 2, ("A", "B"), with_descriptors=False)
     url = f"http://127.0.0.1:{port}"
     line = assert_one_line_error(seed_cli(str(seed_file), "--url", url), url)
     assert "runway sandbox serve" in line
 
 
 def test_seed_url_that_is_not_an_ed_fi_api(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    seed_file = tmp_path / "roster.yml"
-    seed_file.write_text(roster_yaml(1, 2, ("A", "B"), with_descriptors=False), encoding="utf-8")
+    seed_file = roster_file(tmp_path, 1, 2, ("A", "B"), with_descriptors=False)
     wrong = f"{sandbox.url}/metadata/data/v3/dependencies"  # answers JSON, but no discovery document
     assert_one_line_error(seed_cli(str(seed_file), "--url", wrong), wrong)
 
 
 def test_seed_with_wrong_credentials_gives_one_line_error(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    seed_file = tmp_path / "roster.yml"
-    seed_file.write_text(roster_yaml(1, 2, ("A", "B"), with_descriptors=False), encoding="utf-8")
+    seed_file = roster_file(tmp_path, 1, 2, ("A", "B"), with_descriptors=False)
     result = seed_cli(str(seed_file), "--url", sandbox.url, "--key", "nobody", "--secret", "wrong")
     assert_one_line_error(result, "401", "key and secret")

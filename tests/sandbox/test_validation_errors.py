@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from runway.sandbox.config import SandboxConfig
 from runway.sandbox.spec import Catalog
 from tests.sandbox.helpers import (
     ED_FI,
@@ -20,7 +19,6 @@ from tests.sandbox.helpers import (
     create,
     descriptor,
     descriptor_payload,
-    ensure_descriptors,
     local_education_agency,
     objective_assessment,
     school,
@@ -31,21 +29,7 @@ from tests.sandbox.helpers import (
     unique,
     unique_int,
 )
-from tests.support.sandbox_server import RunningSandbox, serve_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox(catalog: Catalog) -> Iterator[RunningSandbox]:
-    with serve_sandbox(SandboxConfig(), catalog) as running:
-        with running.client() as client:
-            ensure_descriptors(client)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with sandbox.client() as http:
-        yield http
+from tests.support.sandbox_server import RunningSandbox
 
 
 @pytest.fixture(scope="module")
@@ -195,20 +179,6 @@ def test_too_short(client: httpx.Client) -> None:
 # --- descriptors -------------------------------------------------------------------------------------
 
 
-def test_unknown_descriptor_value(client: httpx.Client, known: dict[str, Any]) -> None:
-    grade = descriptor("GradeLevelDescriptor", "Grade 42")
-    payload = student_assessment(
-        unique("SA"), known["student"], known["assessment"], whenAssessedGradeLevelDescriptor=grade
-    )
-    response = client.post("/ed-fi/studentAssessments", json=payload)
-    assert_problem(
-        response,
-        400,
-        VALIDATION,
-        validation={"$.whenAssessedGradeLevelDescriptor": [not_exist("GradeLevelDescriptor", grade)]},
-    )
-
-
 def test_unknown_descriptor_value_in_collection(client: httpx.Client) -> None:
     subject = descriptor("AcademicSubjectDescriptor", "Alchemy")
     payload = assessment(
@@ -232,14 +202,18 @@ def test_unknown_descriptor_value_in_collection(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "value",
     [
+        descriptor("GradeLevelDescriptor", "Grade 42"),  # a well-formed value that does not exist
         "Ninth grade",  # no namespace
         f"{ED_FI}/GradeLevelDescriptor#",  # no code value
         f"{ED_FI}/AcademicSubjectDescriptor#Mathematics",  # a value of another descriptor
         f"{ED_FI}/GradeLevelDescriptor#Ninth",  # not the stored value
         f"{ED_FI}/gradeLevel#Ninth grade",  # not the descriptor's namespace
     ],
+    ids=["unknown", "no-namespace", "no-code", "other-descriptor", "not-stored", "other-namespace"],
 )
-def test_malformed_or_foreign_descriptor_values(client: httpx.Client, known: dict[str, Any], value: str) -> None:
+def test_unknown_malformed_or_foreign_descriptor_values(
+    client: httpx.Client, known: dict[str, Any], value: str
+) -> None:
     payload = student_assessment(
         unique("SA"), known["student"], known["assessment"], whenAssessedGradeLevelDescriptor=value
     )
@@ -349,16 +323,37 @@ def test_distinct_items_in_keyed_collection_are_accepted(client: httpx.Client, k
 # --- references --------------------------------------------------------------------------------------
 
 
-def test_unknown_student_gives_409(client: httpx.Client, known: dict[str, Any]) -> None:
-    payload = student_assessment(unique("SA"), unique("Nobody"), known["assessment"])
-    response = client.post("/ed-fi/studentAssessments", json=payload)
-    assert_problem(response, 409, UNRESOLVED, detail="The referenced 'Student' item does not exist.")
-
-
-def test_unknown_assessment_gives_409(client: httpx.Client, known: dict[str, Any]) -> None:
-    payload = student_assessment(unique("SA"), known["student"], unique("NoAssessment"))
-    response = client.post("/ed-fi/studentAssessments", json=payload)
-    assert_problem(response, 409, UNRESOLVED, detail="The referenced 'Assessment' item does not exist.")
+@pytest.mark.parametrize(
+    ("route", "build", "referenced"),
+    [
+        (
+            "/ed-fi/studentAssessments",
+            lambda known: student_assessment(unique("SA"), unique("Nobody"), known["assessment"]),
+            "Student",
+        ),
+        (
+            "/ed-fi/studentAssessments",
+            lambda known: student_assessment(unique("SA"), known["student"], unique("NoAssessment")),
+            "Assessment",
+        ),
+        ("/ed-fi/schools", lambda _: school(unique_int(), lea_id=987_654_321), "LocalEducationAgency"),
+        (
+            "/ed-fi/objectiveAssessments",
+            lambda known: objective_assessment(known["assessment"], unique("OBJ"), parent_code="NO-SUCH-PARENT"),
+            "ObjectiveAssessment",
+        ),
+    ],
+    ids=["student", "assessment", "local-education-agency", "parent-objective-assessment"],
+)
+def test_unknown_reference_gives_409(
+    client: httpx.Client,
+    known: dict[str, Any],
+    route: str,
+    build: Callable[[dict[str, Any]], dict[str, Any]],
+    referenced: str,
+) -> None:
+    response = client.post(route, json=build(known))
+    assert_problem(response, 409, UNRESOLVED, detail=f"The referenced '{referenced}' item does not exist.")
 
 
 def test_unknown_education_organization_gives_409(client: httpx.Client, known: dict[str, Any]) -> None:
@@ -370,17 +365,6 @@ def test_unknown_education_organization_gives_409(client: httpx.Client, known: d
         ).json()
         == []
     )
-
-
-def test_unknown_local_education_agency_gives_409(client: httpx.Client) -> None:
-    response = client.post("/ed-fi/schools", json=school(unique_int(), lea_id=987_654_321))
-    assert_problem(response, 409, UNRESOLVED, detail="The referenced 'LocalEducationAgency' item does not exist.")
-
-
-def test_unknown_parent_objective_assessment_gives_409(client: httpx.Client, known: dict[str, Any]) -> None:
-    payload = objective_assessment(known["assessment"], unique("OBJ"), parent_code="NO-SUCH-PARENT")
-    response = client.post("/ed-fi/objectiveAssessments", json=payload)
-    assert_problem(response, 409, UNRESOLVED, detail="The referenced 'ObjectiveAssessment' item does not exist.")
 
 
 @pytest.mark.parametrize("edorg", ["school", "lea"])
