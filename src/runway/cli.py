@@ -43,11 +43,13 @@ def main() -> None:
     default=None,
     help="Keep the sandbox serving after the demo (default: when run in a terminal).",
 )
-def demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool | None) -> None:
+@click.option("--no-bundle", is_flag=True, help="Skip earthmover; load Runway's own small ACT-like Ed-Fi output.")
+def demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool | None, no_bundle: bool) -> None:
     """Load the ACT sample file's Ed-Fi output into the built-in Ed-Fi sandbox and show what landed."""
     from runway.demo import run_demo
 
-    run_demo(workdir.resolve(), port, bundles_dir, sys.stdin.isatty() if keep_serving is None else keep_serving)
+    keep = sys.stdin.isatty() if keep_serving is None else keep_serving
+    run_demo(workdir.resolve(), port, bundles_dir, keep, use_bundle=not no_bundle)
 
 
 @main.group()

@@ -40,8 +40,17 @@ ED_FI = "uri://ed-fi.org"
 
 def find_bundles_dir(explicit: Path | None) -> Path | None:
     """The bundles checkout: ``--bundles-dir``, ``$RUNWAY_BUNDLES_DIR``, or ``../shared/bundles`` beside the
-    project or the working directory; None when there is none."""
-    candidates = [explicit] if explicit else []
+    project or the working directory; None when there is none.
+
+    Raises ``click.ClickException`` when an explicitly given directory holds no ACT bundle.
+    """
+    if explicit is not None:
+        if not (explicit / "assessments" / "ACT" / "earthmover.yaml").is_file():
+            raise click.ClickException(
+                f"{explicit} is not an earthmover_edfi_bundles checkout (no assessments/ACT/earthmover.yaml)."
+            )
+        return explicit
+    candidates = []
     if os.environ.get("RUNWAY_BUNDLES_DIR"):
         candidates.append(Path(os.environ["RUNWAY_BUNDLES_DIR"]))
     project = Path(__file__).resolve().parents[2]
@@ -166,8 +175,13 @@ def roster_for(outputs: dict[str, Path]) -> tuple[list[str], str | None]:
     return ids[:-1], ids[-1]
 
 
-def run_demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool) -> None:
-    """Run the demo end to end (see the module docstring). Raises ``click.ClickException`` on failure."""
+def run_demo(
+    workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool, *, use_bundle: bool = True
+) -> None:
+    """Run the demo end to end (see the module docstring). Raises ``click.ClickException`` on failure.
+
+    ``use_bundle=False`` skips earthmover and loads Runway's own small ACT-like output.
+    """
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
@@ -175,7 +189,7 @@ def run_demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: b
     process, url = start_sandbox(workdir / "sandbox.sqlite3", port)
     try:
         click.echo(f"    {url}/  (client key {DEFAULT_CLIENT_KEY}, secret {DEFAULT_CLIENT_SECRET})")
-        found = find_bundles_dir(bundles_dir)
+        found = find_bundles_dir(bundles_dir) if use_bundle else None
         output_dir = workdir / "output"
         if found is not None:
             sample = found / "assessments" / "ACT" / "data" / "sample_anonymized_file.csv"
@@ -187,8 +201,11 @@ def run_demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: b
                 raise click.ClickException(f"earthmover could not transform the ACT sample file: {exc}") from exc
             click.echo(f"    done in {time.monotonic() - started:.1f} s → {output_dir}")
         else:
-            click.echo("2/4 No earthmover_edfi_bundles checkout found (set RUNWAY_BUNDLES_DIR or --bundles-dir);")
-            click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
+            if use_bundle:
+                click.echo("2/4 No earthmover_edfi_bundles checkout found (set RUNWAY_BUNDLES_DIR or --bundles-dir);")
+                click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
+            else:
+                click.echo("2/4 Using a small ACT-like Ed-Fi output written by Runway (--no-bundle).")
             outputs = own_sample_output(output_dir)
         roster, left_off = roster_for(outputs)
         click.echo(f"3/4 Seeding the roster: LEA {LEA_ID} and {len(roster)} students with District and State IDs")

@@ -5,11 +5,14 @@ single, year-specific and context-routed URL layouts."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from runway.sandbox.config import SandboxConfig
@@ -238,16 +241,30 @@ def test_every_record_rejected_gives_lightbeam_failure_exit(builtin_catalog: Cat
 
 
 def test_lightbeam_reauthenticates_after_token_revocation(builtin_catalog: Catalog, tmp_path: Path) -> None:
-    """A 401 mid-run makes lightbeam fetch a new token and carry on; nothing is lost."""
-    with serve_sandbox(SandboxConfig(test_hooks=True, token_lifetime=1), builtin_catalog) as sandbox:
+    """Tokens revoked mid-run: lightbeam gets 401, fetches a new token and carries on; nothing is lost."""
+    with serve_sandbox(SandboxConfig(test_hooks=True), builtin_catalog) as sandbox:
         config = lightbeam.write_config(tmp_path, sandbox.url, key=sandbox.key, secret=sandbox.secret, pool_size=2)
         students = [
             {"studentUniqueId": str(i), "firstName": "A", "lastSurname": "B", "birthDate": "2010-01-01"}
-            for i in range(300)
+            for i in range(400)
         ]
         (tmp_path / "data" / "students.jsonl").write_text("".join(json.dumps(s) + "\n" for s in students))
-        sandbox.app.hooks.latency_seconds = 0.005  # 300 requests over 2 connections outlive a 1-second token
-        sent = lightbeam.run(config, "send")
-        assert sent.successes("students") == {201: 300}, sent.output
+        sandbox.app.hooks.latency_seconds = 0.01  # 400 requests over 2 connections take about 2 s
+
+        def revoke_once_sending() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                posted = [r for r in list(sandbox.app.hooks.log) if r.method == "POST" and r.path.endswith("/students")]
+                if len(posted) >= 50:
+                    httpx.post(f"{sandbox.host_url}/_sandbox/tokens/revoke").raise_for_status()
+                    return
+                time.sleep(0.02)
+
+        revoker = threading.Thread(target=revoke_once_sending)
+        revoker.start()
+        sent = lightbeam.run(config, "send", timeout=120)
+        revoker.join()
+        assert sent.successes("students") == {201: 400}, sent.output
         statuses = [r.status for r in sandbox.app.hooks.log if r.path.endswith("/students")]
         assert 401 in statuses
+        assert statuses.count(201) == 400

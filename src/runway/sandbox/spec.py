@@ -43,6 +43,9 @@ EDUCATION_ORGANIZATION_MEMBERS: dict[str, str] = {
     "educationOrganizationNetworks": "educationOrganizationNetworkId",
 }
 
+# Other abstract Ed-Fi entities: a reference to one resolves against every resource with the same identity.
+ABSTRACT_TYPES = frozenset({"generalStudentProgramAssociation"})
+
 DESCRIPTOR_IDENTITY: tuple[str, ...] = ("codeValue", "namespace")
 READ_ONLY_PROPERTIES = frozenset({"id", "_etag", "_lastModifiedDate", "link"})
 
@@ -159,8 +162,9 @@ class Catalog:
         """Resources a reference may point at, each with a map from reference field to target identity name.
 
         A concrete target maps fields to themselves. ``educationOrganization`` maps ``educationOrganizationId``
-        to each member's own id field. Another abstract target resolves to every resource whose identity
-        names equal the reference's fields (e.g. ``generalStudentProgramAssociation``).
+        to each member's own id field. Another abstract target (``ABSTRACT_TYPES``) resolves to every resource
+        whose identity names equal the reference's fields. A target the spec has no endpoint for is not
+        checked (an empty list).
         """
         cache = self.__dict__.setdefault("_target_cache", {})
         key = (reference.prefix, reference.target, reference.fields)
@@ -175,7 +179,7 @@ class Catalog:
                 for member in self.resources.values():
                     if member.endpoint == endpoint:
                         targets.append((member, {"educationOrganizationId": id_field}))
-        else:
+        elif reference.target in ABSTRACT_TYPES:
             wanted = set(reference.fields)
             for candidate in self.resources.values():
                 if set(candidate.identity) == wanted:
