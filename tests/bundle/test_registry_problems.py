@@ -122,6 +122,24 @@ def test_unsafe_or_misplaced_paths_are_refused(tmp_path, path):
     assert 'is not of the form "assessments/<BundleDirectory>"' in problem.what
 
 
+def test_bundle_directory_linking_outside_the_checkout(tmp_path):
+    outside = write_bundle(tmp_path / "elsewhere", metadata("Alpha"))
+    root = make_checkout(tmp_path / "checkout", metadata("Beta"))
+    (root / "assessments" / "Alpha").symlink_to(outside, target_is_directory=True)
+    write_registry(root, [metadata("Alpha"), metadata("Beta")])
+    load = load_registry(root)
+    assert keys(load) == ["assessments/Beta"]
+    assert only(load).what == "the bundle directory is a link to somewhere outside the checkout"
+
+
+def test_unlisted_bundles_are_reported_even_when_the_registry_is_empty(tmp_path):
+    write_bundle(tmp_path, metadata("Alpha"))
+    write_registry(tmp_path, [])
+    load = load_registry(tmp_path)
+    assert load.bundles == ()
+    assert [p.where for p in load.problems] == ["registry.json", "assessments/Alpha/_metadata.yaml"]
+
+
 def test_listed_bundle_without_a_directory(tmp_path):
     make_checkout(tmp_path, metadata("Alpha"))
     write_registry(tmp_path, [metadata("Ghost"), metadata("Alpha")])

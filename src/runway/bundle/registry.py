@@ -364,7 +364,7 @@ def _scan(root: Path) -> list[_Listing]:
 
 def _report_unlisted(root: Path, listings: list[_Listing], problems: _Problems) -> None:
     listed = {listing.key for listing in listings}
-    for section in sorted({listing.section for listing in listings}):
+    for section in sorted({*KNOWN_SECTIONS, *(listing.section for listing in listings)}):
         directory = root / section
         if not directory.is_dir():
             continue
@@ -395,6 +395,15 @@ def _load_bundle(root: Path, listing: _Listing, problems: _Problems) -> Bundle |
             key,
             "the registry lists this bundle but its directory is missing",
             "Restore the directory or remove the entry from registry.json. The bundle is skipped.",
+            key,
+        )
+        return None
+    if not directory.resolve().is_relative_to(root.resolve()):
+        # Runs use the bundle's directory as a local package; it must be part of the checkout.
+        problems.error(
+            key,
+            "the bundle directory is a link to somewhere outside the checkout",
+            "Replace the link with the bundle's files. The bundle is skipped.",
             key,
         )
         return None
@@ -501,12 +510,13 @@ def _read_metadata(directory: Path, key: str, problems: _Problems) -> _RawMetada
 
 
 def _semantic_errors(metadata: _RawMetadata) -> list[str]:
-    """Rules a well-formed entry must also meet for a run to work."""
+    """Rules a well-formed entry must also meet for a run to work: file and param keys are distinct, since
+    all of them become environment variables of one earthmover run (executor.md §1.7), and ``INPUT_FILE``
+    is declared, since the executor refuses a job without it (executor.md §1.5 step 2)."""
     errors = []
     keys = [f.env_var for f in metadata.input_files] + [p.env_var for p in metadata.input_params or []]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
-        # Files and params all become environment variables of one run (executor.md §1.7).
         errors.append(f"env_var declared more than once across input_files and input_params: {', '.join(duplicates)}")
     if MAIN_INPUT_FILE not in {f.env_var for f in metadata.input_files}:
         errors.append(f"input_files must declare {MAIN_INPUT_FILE}, the file every run reads (executor.md §1.5)")
