@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
+from runway.admin.cli import admin
 from runway.sandbox.config import (
     DEFAULT_CLIENT_KEY,
     DEFAULT_CLIENT_SECRET,
     Client,
     ConfigFileError,
     SandboxConfig,
+    describe_validation,
     load_config_file,
 )
 
@@ -22,6 +26,9 @@ from runway.sandbox.config import (
 @click.version_option(package_name="runway")
 def main() -> None:
     """Runway: load vendor assessment files into Ed-Fi."""
+
+
+main.add_command(admin)
 
 
 @main.command()
@@ -135,13 +142,23 @@ def serve(config_file: Path | None, log_level: str, key: str | None, secret: str
         settings["clients"] = [Client(key=key, secret=secret)]
     try:
         config = SandboxConfig(**settings)
+    except ValidationError as exc:
+        raise click.ClickException(f"Invalid sandbox settings: {describe_validation(exc)}") from exc
+    if config.data_standard and config.spec_dir is None:
+        raise click.UsageError("--data-standard picks a version in --spec-dir; give --spec-dir too.")
+    try:
         app = build_app(config)
     except (ValueError, SpecError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(
+            f"Cannot use {config.db} as the sandbox database ({exc}). Give --db a writable path to a new "
+            "file or to a database this sandbox created."
+        ) from exc
     server = uvicorn.Server(
         uvicorn.Config(app.asgi, host=config.host, port=config.port, log_level=log_level, access_log=False)
     )
-    _announce_when_started(server, config, app.sandbox.catalog.source)
+    _announce_when_started(server, config, app.sandbox.catalog.source, app.sandbox.warnings)
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its graceful shutdown
@@ -150,7 +167,7 @@ def serve(config_file: Path | None, log_level: str, key: str | None, secret: str
         sys.exit(1)
 
 
-def _announce_when_started(server: Any, config: SandboxConfig, source: str) -> None:
+def _announce_when_started(server: Any, config: SandboxConfig, source: str, warnings: list[str]) -> None:
     original = server.startup
 
     async def startup(sockets: Any = None) -> None:
@@ -164,6 +181,8 @@ def _announce_when_started(server: Any, config: SandboxConfig, source: str) -> N
         client = config.clients[0]
         click.echo(f"Ed-Fi sandbox ready: {root}/")
         click.echo(f"  spec: {source}; data: {config.db or 'in memory'}")
+        for warning in warnings:
+            click.echo(f"  warning: {warning}")
         click.echo(f"  client key: {client.key}  client secret: {client.secret}")
         if config.test_hooks:
             click.echo(f"  test hooks on: http://{config.host}:{port}/_sandbox/")
@@ -184,7 +203,10 @@ def seed_command(seed_file: Path, url: str, key: str, secret: str) -> None:
     from runway.sandbox.seed import SeedFileError, read_seed_file, seed
 
     try:
-        payloads = read_seed_file(seed_file)
+        notes: list[str] = []
+        payloads = read_seed_file(seed_file, notes)
+        for note in notes:
+            click.echo(f"note: {note}")
         report = seed(url, key, secret, payloads)
     except SeedFileError as exc:
         raise click.ClickException(str(exc)) from exc

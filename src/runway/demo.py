@@ -142,6 +142,26 @@ def own_sample_output(output_dir: Path) -> dict[str, Path]:
     return paths
 
 
+MARKER = ".runway-demo"
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Empty a previous demo's work directory, or create a new one.
+
+    Raises ``click.ClickException`` rather than delete a directory that has files the demo did not make.
+    """
+    if workdir.exists():
+        if not workdir.is_dir():
+            raise click.ClickException(f"{workdir} is a file; choose another --workdir.")
+        if any(workdir.iterdir()) and not (workdir / MARKER).exists():
+            raise click.ClickException(
+                f"{workdir} already holds files that the demo did not create; choose an empty or new --workdir."
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    (workdir / MARKER).write_text("This directory belongs to `runway demo`, which empties it on every run.\n")
+
+
 def start_sandbox(db: Path, port: int) -> tuple[subprocess.Popen[str], str]:
     """Start ``runway sandbox serve`` and wait for its ready line; returns the process and the API root."""
     runway = str(Path(sys.executable).with_name("runway"))
@@ -182,14 +202,12 @@ def run_demo(
 
     ``use_bundle=False`` skips earthmover and loads Runway's own small ACT-like output.
     """
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    found = find_bundles_dir(bundles_dir) if use_bundle else None
+    prepare_workdir(workdir)
     click.echo("1/4 Starting the Ed-Fi sandbox …")
     process, url = start_sandbox(workdir / "sandbox.sqlite3", port)
     try:
         click.echo(f"    {url}/  (client key {DEFAULT_CLIENT_KEY}, secret {DEFAULT_CLIENT_SECRET})")
-        found = find_bundles_dir(bundles_dir) if use_bundle else None
         output_dir = workdir / "output"
         if found is not None:
             sample = found / "assessments" / "ACT" / "data" / "sample_anonymized_file.csv"
@@ -201,7 +219,12 @@ def run_demo(
                 raise click.ClickException(f"earthmover could not transform the ACT sample file: {exc}") from exc
             click.echo(f"    done in {time.monotonic() - started:.1f} s → {output_dir}")
         else:
-            if use_bundle:
+            if use_bundle and os.environ.get("RUNWAY_BUNDLES_DIR"):
+                click.echo(
+                    f"2/4 RUNWAY_BUNDLES_DIR={os.environ['RUNWAY_BUNDLES_DIR']} holds no assessments/ACT bundle;"
+                )
+                click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
+            elif use_bundle:
                 click.echo("2/4 No earthmover_edfi_bundles checkout found (set RUNWAY_BUNDLES_DIR or --bundles-dir);")
                 click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
             else:
@@ -248,7 +271,8 @@ def run_demo(
     process.terminate()
     process.wait(timeout=10)
     click.echo(f"\nThe sandbox's data stays in {workdir / 'sandbox.sqlite3'}; serve it again with:")
-    click.echo(f"  runway sandbox serve --db {workdir / 'sandbox.sqlite3'} --port {port or 8765}")
+    runway = Path(sys.executable).with_name("runway")
+    click.echo(f"  {runway} sandbox serve --db {workdir / 'sandbox.sqlite3'} --port {port or 8765}")
 
 
 def print_summary(results: dict[str, Any], url: str) -> None:

@@ -32,7 +32,6 @@ import pytest
 from jsonschema import Draft7Validator
 
 from runway.sandbox.config import SandboxConfig
-from runway.sandbox.factory import load_catalog
 from runway.sandbox.spec import Catalog
 from tests.conftest import SPEC_DIR
 from tests.support.sandbox_server import RunningSandbox, serve_sandbox
@@ -111,15 +110,6 @@ def _needs_collection() -> None:
         pytest.skip(f"{COLLECTION} is not available (third-party data lives in ../shared)")
 
 
-def _builtin_or_skip() -> Catalog:
-    try:
-        return load_catalog(SandboxConfig())
-    except ModuleNotFoundError as exc:  # the built-in spec module is being written separately
-        if exc.name != "runway.sandbox.builtin_spec":
-            raise
-        pytest.skip("runway.sandbox.builtin_spec is not there yet")
-
-
 @pytest.fixture(
     scope="module",
     params=[("ds50", "ods7"), ("ds50", "ods5"), ("builtin", "ods7")],
@@ -128,9 +118,7 @@ def _builtin_or_skip() -> Catalog:
 def sandbox(request: pytest.FixtureRequest) -> Iterator[RunningSandbox]:
     """A sandbox at ``http://127.0.0.1:<port>/api`` (the collection's ``baseUrl``)."""
     spec, profile = request.param
-    catalog = load_catalog(SandboxConfig(spec_dir=SPEC_DIR, data_standard="5.0")) if spec == "ds50" else None
-    if catalog is None:
-        catalog = _builtin_or_skip()
+    catalog: Catalog = request.getfixturevalue("ds50_catalog" if spec == "ds50" else "builtin_catalog")
     with serve_sandbox(SandboxConfig(prefix="/api", profile=profile), catalog) as running:
         yield running
 

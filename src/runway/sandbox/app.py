@@ -13,9 +13,11 @@ URL layout (``docs/sandbox.md``), with ``P`` the optional prefix (``/api``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,7 +26,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
 
 from runway import __version__
 from runway.sandbox.auth import TokenIssuer, basic_credentials
@@ -38,11 +41,10 @@ from runway.sandbox.problems import (
     not_found,
     unauthorized,
 )
-from runway.sandbox.service import Sandbox
+from runway.sandbox.service import SCHOOL_YEARS, Sandbox
 
 log = logging.getLogger("runway.sandbox")
 
-ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 JSON = "application/json"
 MAX_JSON_DEPTH = 64
 
@@ -71,7 +73,17 @@ class SandboxApp:
         self._order = dependency_order(sandbox.catalog)
         self._graph = dependency_graph(sandbox.catalog)
         self._spec_cache: dict[tuple[str, str], bytes] = {}
-        self.asgi = Starlette(routes=[Route("/{path:path}", self.handle, methods=ALL_METHODS)])
+        # A mount, not a route: every HTTP method (TRACE, made-up ones) reaches ``handle`` and gets a JSON answer.
+        self.asgi = Starlette(routes=[Mount("", app=self._serve)], lifespan=self._lifespan)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        yield
+        self.sandbox.store.close()  # checkpoints the WAL so the database file is complete on its own
 
     # --- entry ---------------------------------------------------------------------------------------
 
@@ -174,7 +186,7 @@ class SandboxApp:
         raise not_found(f"No metadata at '{path}'. The metadata index is at '{base}/metadata/'.")
 
     def _is_year(self, text: str) -> bool:
-        if not (len(text) == 4 and text.isdigit()):
+        if not (len(text) == 4 and text.isascii() and text.isdigit()) or int(text) not in SCHOOL_YEARS:
             return False
         return not self.config.school_years or int(text) in self.config.school_years
 
@@ -243,7 +255,6 @@ class SandboxApp:
                 "openApiMetadata": f"{root}/metadata/",
                 "oauth": f"{root}/oauth/token",
                 "dataManagementApi": f"{root}/data/v3/",
-                "xsdMetadata": f"{root}/metadata/xsd",
             },
         }
         if ods5:
@@ -394,7 +405,7 @@ class SandboxApp:
                 "urn:ed-fi:api:unsupported-media-type",
                 f"The request body must be sent with Content-Type 'application/json' (got '{content_type or 'none'}').",
             )
-        raw = await self._read_body(request)
+        raw = (await self._read_body(request)).removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():
             raise bad_request("A non-empty request body is required.")
         try:
@@ -440,7 +451,7 @@ class SandboxApp:
             return Response(status_code=204)
         if action == "latency" and method == "POST":
             seconds = body.get("seconds", 0)
-            if not isinstance(seconds, int | float) or not 0 <= seconds <= 60:
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= 60:
                 raise bad_request("'seconds' must be a number from 0 to 60.")
             self.hooks.latency_seconds = float(seconds)
             return Response(status_code=204)

@@ -49,6 +49,17 @@ class SandboxConfig(BaseModel):
     test_hooks: bool = False
     request_log_size: int = Field(default=10_000, ge=0)
 
+    @field_validator("clients")
+    @classmethod
+    def _check_clients(cls, value: list[Client]) -> list[Client]:
+        if not value:
+            raise ValueError("at least one client (key and secret) is needed")
+        keys = [c.key for c in value]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"client key(s) {', '.join(duplicates)} appear more than once")
+        return value
+
     @field_validator("prefix")
     @classmethod
     def _normalize_prefix(cls, value: str) -> str:
@@ -59,8 +70,8 @@ class SandboxConfig(BaseModel):
     @classmethod
     def _check_years(cls, value: list[int]) -> list[int]:
         for year in value:
-            if not 1900 <= year <= 2100:
-                raise ValueError(f"school year {year} is not a four-digit spring year such as 2026")
+            if not 1991 <= year <= 2050:
+                raise ValueError(f"school year {year} is not a spring year from 1991 to 2050, such as 2026")
         return value
 
 
@@ -85,6 +96,8 @@ def load_config_file(path: Path) -> dict[str, object]:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigFileError(f"Cannot read config file {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"Config file {path} is not UTF-8 text; save it as UTF-8 and try again.") from None
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"Config file {path} is not valid YAML: {one_line(exc)}") from exc
     if not isinstance(loaded, dict):
@@ -92,6 +105,13 @@ def load_config_file(path: Path) -> dict[str, object]:
     try:
         SandboxConfig(**loaded)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigFileError(f"Config file {path} has invalid settings: {problems}") from exc
+        raise ConfigFileError(f"Config file {path} has invalid settings: {describe_validation(exc)}") from exc
     return loaded
+
+
+def describe_validation(error: ValidationError) -> str:
+    """Pydantic errors as one line: ``field: problem; field: problem``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in error.errors()
+    )

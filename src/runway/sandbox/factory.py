@@ -37,5 +37,11 @@ def build_app(config: SandboxConfig, catalog: Catalog | None = None) -> SandboxA
     """A ready sandbox app. ``catalog`` may be passed in to share one parsed spec between instances."""
     catalog = catalog or load_catalog(config)
     store = Store(config.db if config.db is not None else ":memory:")
-    sandbox = Sandbox(catalog, store, load_descriptor_values(config), strict_params=config.strict_params)
+    sandbox = Sandbox(
+        catalog,
+        store,
+        load_descriptor_values(config),
+        strict_params=config.strict_params,
+        descriptor_source=str(config.descriptors_dir) if config.descriptors_dir else "built-in",
+    )
     return SandboxApp(config, sandbox)

@@ -64,15 +64,42 @@ class SeedReport:
         return not self.failures
 
 
-def read_seed_file(path: Path) -> dict[str, list[dict[str, Any]]]:
+class _Number(int):
+    """An integer read from YAML that remembers how it was written (``0604721`` stays ``0604721``)."""
+
+    source: str
+
+
+class _SeedLoader(yaml.SafeLoader):
+    """Safe YAML loading where integers keep their written form, so IDs with leading zeros survive."""
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    number = _Number(yaml.SafeLoader.construct_yaml_int(loader, node))
+    number.source = str(node.value)
+    return number
+
+
+_SeedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def _text(value: object) -> str:
+    """A roster value as text, as it was written in the file."""
+    return value.source if isinstance(value, _Number) else str(value)
+
+
+def read_seed_file(path: Path, notes: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Parse a seed file into ``{endpoint: [payload, …]}`` with the roster shorthand expanded.
 
-    Raises ``SeedFileError`` for unreadable files and for entries of the wrong shape.
+    ``notes`` collects what the reader filled in (placeholder names or birth dates). Raises ``SeedFileError``
+    for unreadable files and for entries of the wrong shape.
     """
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        loaded = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_SeedLoader)
     except OSError as exc:
         raise SeedFileError(f"Cannot read seed file {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError:
+        raise SeedFileError(f"Seed file {path} is not UTF-8 text; save it as UTF-8 (YAML or JSON).") from None
     except yaml.YAMLError as exc:
         raise SeedFileError(f"Seed file {path} is not valid YAML or JSON: {one_line(exc)}") from exc
     if not isinstance(loaded, dict) or not ({"resources", "roster"} & set(loaded)):
@@ -91,13 +118,18 @@ def read_seed_file(path: Path) -> dict[str, list[dict[str, Any]]]:
             raise SeedFileError(f"{path}: resources.{endpoint} must be a list of JSON objects.")
         result.setdefault(str(endpoint), []).extend(items)
     if "roster" in loaded:
-        for endpoint, items in expand_roster(loaded["roster"], str(path)).items():
+        for endpoint, items in expand_roster(loaded["roster"], str(path), notes).items():
             result.setdefault(endpoint, []).extend(items)
     return result
 
 
-def expand_roster(roster: object, where: str) -> dict[str, list[dict[str, Any]]]:
-    """The ``roster`` shorthand → ``students`` and ``studentEducationOrganizationAssociations`` payloads."""
+def expand_roster(roster: object, where: str, notes: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The ``roster`` shorthand → ``students`` and ``studentEducationOrganizationAssociations`` payloads.
+
+    Students without ``firstName``, ``lastSurname`` or ``birthDate`` get placeholders (``Student``, the
+    student's ID, ``2010-01-01``), which ``notes`` reports. Raises ``SeedFileError`` naming the entry at fault.
+    """
+    placeholders = 0
     if not isinstance(roster, dict):
         raise SeedFileError(f"{where}: 'roster' must be a mapping with educationOrganizationId and students.")
     edorg = roster.get("educationOrganizationId")
@@ -116,29 +148,34 @@ def expand_roster(roster: object, where: str) -> dict[str, list[dict[str, Any]]]
         if unknown:
             raise SeedFileError(f"{place} has unknown field(s) {sorted(unknown)}; allowed: {sorted(ROSTER_FIELDS)}.")
         unique_id = entry.get("studentUniqueId")
-        if unique_id is None or str(unique_id).strip() == "":
+        if unique_id is None or _text(unique_id).strip() == "":
             raise SeedFileError(f"{place} needs a studentUniqueId.")
-        unique_id = str(unique_id)
+        unique_id = _text(unique_id)
+        if not all(entry.get(k) for k in ("firstName", "lastSurname", "birthDate")):
+            placeholders += 1
         students.append(
             {
                 "studentUniqueId": unique_id,
-                "firstName": str(entry.get("firstName") or "Student"),
-                "lastSurname": str(entry.get("lastSurname") or unique_id),
-                "birthDate": str(entry.get("birthDate") or "2010-01-01"),
-                **({"middleName": str(entry["middleName"])} if entry.get("middleName") else {}),
+                "firstName": _text(entry.get("firstName") or "Student"),
+                "lastSurname": _text(entry.get("lastSurname") or unique_id),
+                "birthDate": _text(entry.get("birthDate") or "2010-01-01"),
+                **({"middleName": _text(entry["middleName"])} if entry.get("middleName") else {}),
             }
         )
         ids = entry.get("ids") or {}
         if not isinstance(ids, dict):
             raise SeedFileError(f"{place}.ids must map an ID system (e.g. District) to the student's code.")
+        for system, code in ids.items():
+            if code is None or _text(code).strip() == "":
+                raise SeedFileError(f"{place}.ids.{system} has no code; give the student's ID in that system.")
         association: dict[str, Any] = {
             "educationOrganizationReference": {"educationOrganizationId": edorg},
             "studentReference": {"studentUniqueId": unique_id},
             "studentIdentificationCodes": [
                 {
-                    "studentIdentificationSystemDescriptor": _descriptor(system, ID_SYSTEM_NAMESPACE),
+                    "studentIdentificationSystemDescriptor": _descriptor(_text(system), ID_SYSTEM_NAMESPACE),
                     "assigningOrganizationIdentificationCode": str(edorg),
-                    "identificationCode": str(code),
+                    "identificationCode": _text(code),
                 }
                 for system, code in ids.items()
             ],
@@ -146,6 +183,11 @@ def expand_roster(roster: object, where: str) -> dict[str, list[dict[str, Any]]]
         if entry.get("sex"):
             association["sexDescriptor"] = _descriptor(str(entry["sex"]), SEX_NAMESPACE)
         associations.append(association)
+    if placeholders and notes is not None:
+        notes.append(
+            f"{placeholders} student(s) had no firstName, lastSurname or birthDate: placeholders were used "
+            "(Student, the student's ID, 2010-01-01)."
+        )
     return {"students": students, "studentEducationOrganizationAssociations": associations}
 
 

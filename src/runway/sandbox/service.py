@@ -30,6 +30,7 @@ from runway.sandbox.store import Filter, Store, StoredDocument
 from runway.sandbox.validation import DocumentChecker, descriptor_key, natural_key, title
 
 MAX_LIMIT = 500
+MAX_OFFSET = 2**62  # SQLite integers are 64-bit
 DEFAULT_LIMIT = 25
 PAGING_PARAMETERS = frozenset({"offset", "limit", "totalCount", "minChangeVersion", "maxChangeVersion"})
 SCHOOL_YEARS = range(1991, 2051)  # the school years an ODS database is created with
@@ -77,14 +78,30 @@ class Sandbox:
         descriptor_values: Sequence[DescriptorValue],
         *,
         strict_params: bool = False,
+        descriptor_source: str = "built-in",
     ) -> None:
         self.catalog = catalog
         self.store = store
+        self.warnings = self._check_origin(descriptor_source)
         self.checker = DocumentChecker(catalog)
         self.strict_params = strict_params
         self.descriptor_values = [v for v in descriptor_values if catalog.resource("ed-fi", v.endpoint) is not None]
         self._seeded: set[str] = set()
         self._descriptor_ids: dict[tuple[str, str, str], str | None] = {}
+
+    def _check_origin(self, descriptor_source: str) -> list[str]:
+        """Record which spec and descriptor set a database was created with; explain a mismatch on reuse."""
+        warnings = []
+        for key, now, consequence in (
+            ("spec", self.catalog.source, "documents stored earlier follow the other spec"),
+            ("descriptors", descriptor_source, "default descriptors are seeded only into new databases"),
+        ):
+            before = self.store.get_meta(key)
+            if before is None:
+                self.store.set_meta(key, now)
+            elif before != now:
+                warnings.append(f"this database was created with {key} '{before}', not '{now}': {consequence}.")
+        return warnings
 
     # --- scopes and seeding -----------------------------------------------------------------------
 
@@ -145,7 +162,11 @@ class Sandbox:
 
     def reset(self) -> None:
         """Remove all data; scopes are seeded again on next use."""
+        spec, descriptors = self.store.get_meta("spec"), self.store.get_meta("descriptors")
         self.store.clear()
+        for key, value in (("spec", spec), ("descriptors", descriptors)):
+            if value is not None:
+                self.store.set_meta(key, value)
         self._seeded.clear()
         self._descriptor_ids.clear()
 
@@ -257,7 +278,7 @@ class Sandbox:
         an unknown parameter.
         """
         self.ensure_scope(scope)
-        offset = _int_param(params, "offset", 0, minimum=0)
+        offset = _int_param(params, "offset", 0, minimum=0, maximum=MAX_OFFSET)
         limit = _int_param(params, "limit", DEFAULT_LIMIT, minimum=0, maximum=MAX_LIMIT)
         want_total = params.get("totalCount", "false").lower() == "true"
         filters: list[Filter] = []
@@ -292,10 +313,7 @@ def _int_param(params: Mapping[str, str], name: str, default: int, *, minimum: i
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
+    value = int(raw) if raw.isascii() and raw.lstrip("-").isdigit() else None
     if value is None or value < minimum or (maximum is not None and value > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
         raise parameter_failed(name, f"'{name}' must be omitted or a whole number {bounds}; got '{raw}'.")
@@ -304,10 +322,9 @@ def _int_param(params: Mapping[str, str], name: str, default: int, *, minimum: i
 
 def _typed(name: str, raw: str, kind: str) -> object:
     if kind == "integer":
-        try:
-            value = int(raw)
-        except ValueError:
-            raise parameter_failed(name, f"'{name}' must be a whole number; got '{raw}'.") from None
+        if not (raw.isascii() and raw.lstrip("-").isdigit()):
+            raise parameter_failed(name, f"'{name}' must be a whole number; got '{raw}'.")
+        value = int(raw)
         if not -(2**63) <= value < 2**63:
             raise parameter_failed(name, f"'{name}' is out of range; got '{raw}'.")
         return value

@@ -362,6 +362,18 @@ def build_catalog(resources_document: dict[str, Any], descriptors_document: dict
 
     Raises ``SpecError`` when a document has no usable paths.
     """
+    try:
+        return _build_catalog(resources_document, descriptors_document, source)
+    except SpecError:
+        raise
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise SpecError(
+            f"{source}: not an ODS-shaped OpenAPI document ({type(exc).__name__}: {exc}). "
+            "Use the Resources and Descriptors documents an Ed-Fi ODS/API serves."
+        ) from exc
+
+
+def _build_catalog(resources_document: dict[str, Any], descriptors_document: dict[str, Any], source: str) -> Catalog:
     schemas = {**_schemas_of(descriptors_document), **_schemas_of(resources_document)}
     catalog = Catalog(resources_document, descriptors_document, schemas, source=source)
     for document in (descriptors_document, resources_document):
@@ -387,6 +399,8 @@ def read_document(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"Cannot read {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError:
+        raise SpecError(f"{path} is not UTF-8 text.") from None
     try:
         if path.suffix == ".json":
             loaded = json.loads(text)
@@ -406,6 +420,8 @@ def load_spec_dir(spec_dir: Path, data_standard: str | None = None) -> Catalog:
     ``data_standard`` picks the version (``"5.0"``, ``"4.0"``); without it the newest present is used.
     Raises ``SpecError`` naming the directory when the pair is missing.
     """
+    if not spec_dir.is_dir():
+        raise SpecError(f"The spec directory {spec_dir} does not exist.")
     candidates = sorted(
         (p for p in spec_dir.glob("resources-ds-*") if p.suffix in (".yml", ".yaml", ".json")),
         key=lambda p: _version_key(p.stem.removeprefix("resources-ds-")),

@@ -14,6 +14,7 @@ serialised without locks. Every write method commits its own transaction.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -86,8 +87,11 @@ class Store:
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
-        """Close the database connection."""
-        self._db.close()
+        """Write the WAL back into the database file and close the connection (safe to call twice)."""
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
 
     # --- reads -------------------------------------------------------------------------------------
 

@@ -112,6 +112,7 @@ class DocumentChecker:
         self._definitions = {name: _for_jsonschema(schema) for name, schema in catalog.schemas.items()}
         self._validators: dict[str, Draft4Validator] = {}
         self._fast: dict[str, Any] = {}
+        self._child_cache: dict[str, dict[str, str | None]] = {}
 
     def _root(self, schema_name: str) -> dict[str, Any]:
         return {"$ref": f"#/definitions/{schema_name}", "definitions": self._definitions}
@@ -142,6 +143,7 @@ class DocumentChecker:
         """Run every check on ``payload``; raise ``Problem`` (400 or 409) on the first failing stage."""
         body = {k: v for k, v in payload.items() if k not in READ_ONLY_PROPERTIES}
         self._check_schema(resource, body)
+        self._prune(resource.schema_name, body)
         errors: dict[str, list[str]] = {}
         identity_values = self._identity_values(resource, body, errors)
         self._check_unification(resource, body, errors)
@@ -157,6 +159,33 @@ class DocumentChecker:
                 f"The referenced '{target}' item does not exist.",
             )
         return Checked(body=body, natural_key=natural_key(identity_values), targets=walk.targets)
+
+    def _prune(self, schema_name: str, node: dict[str, Any]) -> None:
+        """Drop properties the schema does not define, at every level, as ODS/API ignores them on write."""
+        children = self._children(schema_name)
+        for key in [k for k in node if k not in children]:
+            del node[key]
+        for key, child in children.items():
+            value = node.get(key)
+            if child is None or value is None:
+                continue
+            if isinstance(value, dict):
+                self._prune(child, value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict):
+                        self._prune(child, item)
+
+    def _children(self, schema_name: str) -> dict[str, str | None]:
+        """Property name → schema of its object or array items (None for scalars), cached per schema."""
+        found = self._child_cache.get(schema_name)
+        if found is None:
+            found = {}
+            for name, prop in (self.catalog.schemas.get(schema_name, {}).get("properties") or {}).items():
+                target = prop.get("$ref") or (prop.get("items") or {}).get("$ref")
+                found[name] = target.rsplit("/", 1)[-1] if isinstance(target, str) else None
+            self._child_cache[schema_name] = found
+        return found
 
     def _check_schema(self, resource: Resource, body: dict[str, Any]) -> None:
         if self._fast_validator(resource.schema_name).is_valid(body):
