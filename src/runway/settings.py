@@ -1,0 +1,117 @@
+"""Runway's settings: environment variables ``RUNWAY_<FIELD>`` (or a ``.env`` file in the working directory).
+
+Every field has a default that works on one machine; ``docs/configuration.md`` documents each one. Settings
+are read by each entry point (``get_settings()``), never at import time; tests build ``Settings(...)``
+directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_BUNDLES_GIT_URL = "https://github.com/edanalytics/earthmover_edfi_bundles.git"
+ENCRYPTION_KEY_BYTES = 32  # AES-256
+
+
+class Settings(BaseSettings):
+    """Configuration of the app, the CLI and the executor launcher.
+
+    Paths are made absolute against the working directory when the settings are built, so child processes
+    see the same files. ``database_url`` and ``storage_dir`` default to places inside ``data_dir``.
+
+    Raises:
+        pydantic.ValidationError: a value is malformed, or ``environment=production`` lacks a setting that
+            only has a development fallback (``encryption_key``).
+    """
+
+    # hide_input_in_errors: a malformed key or database URL (with its password) must not land in a log.
+    model_config = SettingsConfigDict(env_prefix="RUNWAY_", env_file=".env", extra="ignore", hide_input_in_errors=True)
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    encryption_key: SecretStr | None = None
+    encryption_old_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    storage_dir: Path | None = None
+    bundles_dir: Path | None = None
+    bundles_git_url: str = DEFAULT_BUNDLES_GIT_URL
+    bundles_git_ref: str = "main"
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
+    base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("encryption_old_keys", mode="before")
+    @classmethod
+    def _split_old_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("encryption_key", "encryption_old_keys")
+    @classmethod
+    def _check_keys(cls, value: SecretStr | list[SecretStr] | None) -> SecretStr | list[SecretStr] | None:
+        for key in value if isinstance(value, list) else [value]:
+            if key is not None:
+                decode_key(key.get_secret_value())
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'runway.sqlite3'}"
+        self.storage_dir = (self.storage_dir or self.data_dir / "storage").expanduser().resolve()
+        if self.bundles_dir is not None:
+            self.bundles_dir = self.bundles_dir.expanduser().resolve()
+        if self.environment == "production" and self.encryption_key is None:
+            raise ValueError(
+                "RUNWAY_ENCRYPTION_KEY is required when RUNWAY_ENVIRONMENT=production "
+                "(generate one with: runway admin generate-key)"
+            )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def dev_key_file(self) -> Path:
+        """Where development generates and keeps its encryption key when ``encryption_key`` is unset."""
+        return self.data_dir / "encryption.key"
+
+
+def decode_key(text: str) -> bytes:
+    """The 32 raw bytes of an encryption key written as URL-safe base64 (44 characters, as generated).
+
+    Raises:
+        ValueError: not base64, or not 32 bytes once decoded. The message never contains the key.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise ValueError("is not URL-safe base64 (generate one with: runway admin generate-key)") from None
+    if len(raw) != ENCRYPTION_KEY_BYTES:
+        raise ValueError(
+            f"must decode to {ENCRYPTION_KEY_BYTES} bytes, not {len(raw)} "
+            "(generate one with: runway admin generate-key)"
+        )
+    return raw
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment and ``.env``; ``cache_clear()`` re-reads."""
+    return Settings()
