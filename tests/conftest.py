@@ -1,4 +1,5 @@
-"""Shared fixtures: the official Ed-Fi specs from ../shared (when present) and parsed catalogs."""
+"""Shared fixtures: the official Ed-Fi specs from ../shared (when present) and parsed catalogs; the
+databases (SQLite and PostgreSQL) of ``tests/support/db.py``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import pytest
 from runway.sandbox.config import SandboxConfig
 from runway.sandbox.factory import load_catalog
 from runway.sandbox.spec import Catalog
+from tests.support.db import backend, db_url, engine, fresh_url, migrated_url, session
+
+__all__ = ["backend", "db_url", "engine", "fresh_url", "migrated_url", "session"]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SPEC_DIR = SHARED / "edfi" / "spec"

@@ -1,0 +1,1 @@
+"""Partners: the customer organizations (a state agency, a service provider) that administer tenants."""

@@ -1,0 +1,1 @@
+"""School years (seeded) and each partner's per-year configuration."""

@@ -1,0 +1,1 @@
+"""Tenants: the districts inside a partner, keyed by (partner id, tenant code)."""

@@ -1,0 +1,1 @@
+"""Users and the tenants they belong to."""
