@@ -1,0 +1,1 @@
+"""Administration from the command line: ``runway admin …``."""
