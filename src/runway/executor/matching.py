@@ -210,17 +210,21 @@ def compute_match_rates(
         raise ExecutorError("no_student_id_column", name=input_name, columns=list(candidate_columns))
     types = index.types
     counts = {(column, id_type): 0 for column in positions for id_type in types}
+    lookups = [
+        (column, position, [(id_type, index.by_type[id_type]) for id_type in types])
+        for column, position in positions.items()
+    ]
     num_rows = 0
     for row in rows:
         if not _is_data_row(row):
             continue
         num_rows += 1
-        for column, position in positions.items():
+        for column, position, by_type in lookups:
             value = trim_float_suffix(_cell(row, position))
             if not value:
                 continue
-            for id_type in types:
-                if index.students(id_type, value):
+            for id_type, ids in by_type:
+                if value in ids:
                     counts[(column, id_type)] += 1
     if num_rows == 0:
         raise ExecutorError("input_file_empty", name=input_name)

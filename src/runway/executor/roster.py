@@ -56,7 +56,7 @@ class RosterFormatError(ValueError):
     """A roster line is not a JSON object; the message names the file and line."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RosterStudent:
     """One roster record (a student's association with one education organization)."""
 
