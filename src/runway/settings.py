@@ -25,6 +25,7 @@ class Settings(BaseSettings):
 
     Paths are made absolute against the working directory when the settings are built, so child processes
     see the same files. ``database_url`` and ``storage_dir`` default to places inside ``data_dir``.
+    Fields are declared in dependency order: a default computed from ``data_dir`` needs it declared first.
 
     Raises:
         pydantic.ValidationError: a value is malformed, or ``environment=production`` lacks a setting that
@@ -36,10 +37,12 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
-    database_url: str = ""
+    database_url: str = Field(
+        default_factory=lambda data: f"sqlite:///{_absolute(data.get('data_dir', 'data')) / 'runway.sqlite3'}"
+    )
     encryption_key: SecretStr | None = None
     encryption_old_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
-    storage_dir: Path | None = None
+    storage_dir: Path = Field(default_factory=lambda data: _absolute(data.get("data_dir", "data")) / "storage")
     bundles_dir: Path | None = None
     bundles_git_url: str = DEFAULT_BUNDLES_GIT_URL
     bundles_git_ref: str = "main"
@@ -68,14 +71,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("data_dir", "storage_dir", "bundles_dir")
+    @classmethod
+    def _absolute_path(cls, value: Path | None) -> Path | None:
+        return None if value is None else _absolute(value)
+
     @model_validator(mode="after")
-    def _derive_defaults(self) -> Settings:
-        self.data_dir = self.data_dir.expanduser().resolve()
-        if not self.database_url:
-            self.database_url = f"sqlite:///{self.data_dir / 'runway.sqlite3'}"
-        self.storage_dir = (self.storage_dir or self.data_dir / "storage").expanduser().resolve()
-        if self.bundles_dir is not None:
-            self.bundles_dir = self.bundles_dir.expanduser().resolve()
+    def _refuse_development_fallbacks_in_production(self) -> Settings:
         if self.environment == "production" and self.encryption_key is None:
             raise ValueError(
                 "RUNWAY_ENCRYPTION_KEY is required when RUNWAY_ENVIRONMENT=production "
@@ -91,6 +93,10 @@ class Settings(BaseSettings):
     def dev_key_file(self) -> Path:
         """Where development generates and keeps its encryption key when ``encryption_key`` is unset."""
         return self.data_dir / "encryption.key"
+
+
+def _absolute(path: Path | str) -> Path:
+    return Path(path).expanduser().resolve()
 
 
 def decode_key(text: str) -> bytes:
