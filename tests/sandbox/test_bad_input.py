@@ -67,7 +67,7 @@ def raw_request(url: str, method: str, path: str, headers: dict[str, str], body:
         (b'{"studentUniqueId": "x",', "The request body is not valid JSON"),
         (b"{'studentUniqueId': 'x'}", "The request body is not valid JSON"),
         (b'{"a": 1} trailing', "The request body is not valid JSON"),
-        (b"\xef\xbb\xbf", "The request body is not valid JSON"),
+        (b"\xef\xbb\xbf{", "The request body is not valid JSON"),
     ],
 )
 def test_malformed_json(client: httpx.Client, body: bytes, message_start: str) -> None:
@@ -77,7 +77,7 @@ def test_malformed_json(client: httpx.Client, body: bytes, message_start: str) -
     assert problem["errors"][0].startswith(message_start), problem
 
 
-@pytest.mark.parametrize("body", [b"", b"   ", b"\n\t"])
+@pytest.mark.parametrize("body", [b"", b"   ", b"\n\t", b"\xef\xbb\xbf"])
 def test_empty_body(client: httpx.Client, body: bytes) -> None:
     response = client.post("/ed-fi/students", content=body, headers=JSON)
     assert_problem(response, 400, BAD_REQUEST, errors=["A non-empty request body is required."])

@@ -54,7 +54,6 @@ def check_discovery(body: dict[str, object], root: str) -> None:
         "openApiMetadata": f"{root}/metadata/",
         "oauth": f"{root}/oauth/token",
         "dataManagementApi": f"{root}/data/v3/",
-        "xsdMetadata": f"{root}/metadata/xsd",
     }
 
 

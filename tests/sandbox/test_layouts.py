@@ -144,7 +144,6 @@ def test_context_layout_serves_everything_under_the_context(contexts: RunningSan
             "openApiMetadata": f"{root}/metadata/",
             "oauth": f"{root}/oauth/token",
             "dataManagementApi": f"{root}/data/v3/",
-            "xsdMetadata": f"{root}/metadata/xsd",
         }
     index = httpx.get(f"{root}/metadata/").json()
     assert index[0]["endpointUri"] == f"{root}/metadata/data/v3/resources/swagger.json"
