@@ -59,6 +59,24 @@ def demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool 
     run_demo(workdir.resolve(), port, bundles_dir, keep, use_bundle=not no_bundle)
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve_app(host: str, port: int, log_level: str) -> None:
+    """Serve the Runway app (UI, executor callback API, signed storage URLs) until interrupted."""
+    import uvicorn
+
+    from runway.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level=log_level)
+
+
 @main.group()
 def sandbox() -> None:
     """The built-in Ed-Fi ODS/API sandbox."""

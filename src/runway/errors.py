@@ -33,3 +33,29 @@ class Invalid(AppError):
     """A value is malformed or out of range."""
 
     status = 422
+
+
+class BadRequest(AppError):
+    """The request cannot be acted on as sent (e.g. a job whose inputs are incomplete, a path outside a run's
+    folder); the original answers these with 400 (runway-app.md §2.3, §4.3).
+    """
+
+    status = 400
+
+
+class Unauthorized(AppError):
+    """No credentials, or credentials that are invalid, expired or already used."""
+
+    status = 401
+
+
+class Forbidden(AppError):
+    """Valid credentials that do not cover what was asked (e.g. a token bound to another run)."""
+
+    status = 403
+
+
+class TooLarge(AppError):
+    """An upload bigger than its limit."""
+
+    status = 413

@@ -48,12 +48,23 @@ class Settings(BaseSettings):
     bundles_git_ref: str = "main"
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
     base_url: str = "http://127.0.0.1:8000"
+    signing_key: SecretStr | None = None
+    signed_url_ttl_seconds: int = Field(default=900, ge=1)
+    executor_url_ttl_seconds: int = Field(default=6 * 3600, ge=1)
+    max_output_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1)
 
     @field_validator("encryption_old_keys", mode="before")
     @classmethod
     def _split_old_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("signing_key")
+    @classmethod
+    def _check_signing_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. from: runway admin generate-key)")
         return value
 
     @field_validator("encryption_key", "encryption_old_keys")

@@ -1,0 +1,1 @@
+"""Web plumbing shared by every route: dependencies and error rendering."""
