@@ -1,6 +1,7 @@
 """The Runway web app (FastAPI): ``create_app(settings)`` builds one ASGI app (DESIGN.md §2).
 
-``app.state`` holds ``settings``, ``engine``, ``sessionmaker`` and ``storage``. At startup the schema is
+``app.state`` holds ``settings``, ``engine``, ``sessionmaker``, ``storage``, ``keyring`` and
+``executor_tokens``. At startup the schema is
 ensured (``runway.migrations.ensure_schema``: created or upgraded in development, checked in production).
 Every response is JSON on error (``runway.web.errors``) and carries ``Cache-Control: no-cache``
 (runway-app.md §2.0).
@@ -13,7 +14,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from runway.crypto import keyring_from_settings
 from runway.db import get_engine, make_sessionmaker
+from runway.executor_api.routes import router as executor_router
+from runway.executor_api.tokens import ExecutorTokens
 from runway.settings import Settings, get_settings
 from runway.storage.factory import storage_from_settings
 from runway.storage.routes import router as storage_router
@@ -47,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.storage = storage_from_settings(settings)
+    app.state.keyring = keyring_from_settings(settings)
+    app.state.executor_tokens = ExecutorTokens.from_settings(settings)
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -61,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(storage_router)
+    app.include_router(executor_router)
     return app
