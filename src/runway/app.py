@@ -1,7 +1,8 @@
 """The Runway web app (FastAPI): ``create_app(settings)`` builds one ASGI app (DESIGN.md §2).
 
-``app.state`` holds ``settings``, ``engine``, ``sessionmaker``, ``storage``, ``keyring`` and
-``executor_tokens``. At startup the schema is
+``app.state`` holds ``settings``, ``engine``, ``sessionmaker``, ``storage``, ``keyring``,
+``executor_tokens`` and ``launcher`` (runs' executors; the lifespan runs the lost-run reaper,
+``runway.job.reaper``). At startup the schema is
 ensured (``runway.migrations.ensure_schema``: created or upgraded in development, checked in production).
 Every response is JSON on error (``runway.web.errors``) and carries ``Cache-Control: no-cache``
 (runway-app.md §2.0).
@@ -9,6 +10,7 @@ Every response is JSON on error (``runway.web.errors``) and carries ``Cache-Cont
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -18,14 +20,17 @@ from runway.crypto import keyring_from_settings
 from runway.db import get_engine, make_sessionmaker
 from runway.executor_api.routes import router as executor_router
 from runway.executor_api.tokens import ExecutorTokens
+from runway.job.reaper import start_reaper
+from runway.launch.base import Launcher
+from runway.launch.local import LocalLauncher
 from runway.settings import Settings, get_settings
 from runway.storage.factory import storage_from_settings
 from runway.storage.routes import router as storage_router
 from runway.web.errors import install_error_handlers
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A new app for ``settings`` (default: ``get_settings()``).
+def create_app(settings: Settings | None = None, *, launcher: Launcher | None = None) -> FastAPI:
+    """A new app for ``settings`` (default: ``get_settings()``); ``launcher`` defaults to a ``LocalLauncher``.
 
     Raises:
         runway.crypto.KeyConfigurationError: the signing key cannot be derived (bad development key file).
@@ -38,7 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from runway.migrations import ensure_schema
 
         ensure_schema(settings)
-        yield
+        reaper = asyncio.create_task(start_reaper(_app))
+        try:
+            yield
+        finally:
+            reaper.cancel()
 
     app = FastAPI(
         title="Runway",
@@ -52,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.storage = storage_from_settings(settings)
     app.state.keyring = keyring_from_settings(settings)
-    app.state.executor_tokens = ExecutorTokens.from_settings(settings)
+    app.state.executor_tokens = tokens = ExecutorTokens.from_settings(settings)
+    app.state.launcher = launcher or LocalLauncher.from_settings(settings, lambda run_id: tokens.mint(run_id, "init"))
     install_error_handlers(app)
 
     @app.middleware("http")

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     signed_url_ttl_seconds: int = Field(default=900, ge=1)
     executor_url_ttl_seconds: int = Field(default=6 * 3600, ge=1)
     max_output_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1)
+    max_concurrent_runs: int = Field(default=2, ge=1)
+    executor_timeout_seconds: int = Field(default=3600, ge=1)
+    executor_init_deadline_seconds: int = Field(default=900, ge=1)
+    executor_silence_seconds: int = Field(default=3900, ge=1)
+    reaper_interval_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("encryption_old_keys", mode="before")
     @classmethod

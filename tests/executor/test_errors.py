@@ -48,6 +48,7 @@ EXAMPLE_VALUES = {
     "id_type": "District",
     "kind": "xlsx",
     "columns": ["StudentID", "Student_StateID"],
+    "reason": "the executor sent no progress for 3900 s",
 }
 
 

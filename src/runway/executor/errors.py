@@ -7,7 +7,8 @@ Sources:
   error bodies.
 * ``runway-app.md`` §4.6 (errors shown to users): the gist of each message. The original app has no
   message for ``executor_timeout``, ``invalid_job`` and ``cross_year_roster_fetch``; here every code has one.
-* Added by Runway (not in the original): ``input_file_empty``, ``input_file_not_text`` (raised by
+* Added by Runway (not in the original): ``executor_lost`` (the app's reaper, :mod:`runway.job.reaper`),
+  ``input_file_empty``, ``input_file_not_text`` (raised by
   :mod:`runway.executor.encoding` and :mod:`runway.executor.matching`) and ``no_student_id_column``
   (:mod:`runway.executor.matching`). The original reported those cases as ``earthmover_run`` or
   ``insufficient_matches``, which told the user nothing about what was wrong with the file.
@@ -320,6 +321,18 @@ _CODES: tuple[ErrorCode, ...] = (
         f"Runway could not start processing this job; nothing was run. Start it again in a few minutes. {_CONTACT}",
         "the app could not launch the executor (app-side, runway-app.md §4.3)",
         source="runway-app.md §4.3",
+    ),
+    ErrorCode(
+        "executor_lost",
+        ("reason",),
+        "Processing stopped unexpectedly",
+        lambda p: (
+            "Runway lost track of the process handling this job: it stopped without reporting, or never started "
+            f"({_text(p, 'reason', 'no further details')}). Nothing more will happen for this run; start the job "
+            f"again. {_CONTACT}"
+        ),
+        "the app's reaper gave up on a run whose executor never called init or stopped reporting",
+        source="Runway (added)",
     ),
     ErrorCode(
         "input_file_empty",

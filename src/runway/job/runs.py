@@ -87,3 +87,20 @@ def launch_run(session: Session, run: Run, launcher: Launcher, tokens: ExecutorT
         session.flush()
         return False
     return True
+
+
+def start_job(session: Session, job: Job, launcher: Launcher, tokens: ExecutorTokens, settings: Settings) -> Run:
+    """Start a run of ``job`` (runway-app.md §4.3): create it, commit, launch, commit; returns the run.
+
+    The run is ``new`` when the executor started (or was queued), ``error`` with ``failed_to_start_executor``
+    when the launch failed (the caller answers 500 then).
+
+    Raises:
+        JobInProgress: a run of the job is ``new`` or ``running``.
+        JobConfigIncomplete: an input file is missing or not uploaded.
+    """
+    run = create_run(session, job)
+    session.commit()
+    launch_run(session, run, launcher, tokens, settings)
+    session.commit()
+    return run
