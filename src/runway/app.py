@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from runway.auth.routes import router as auth_router
 from runway.crypto import keyring_from_settings
 from runway.db import get_engine, make_sessionmaker
 from runway.executor_api.routes import router as executor_router
@@ -78,4 +79,5 @@ def create_app(settings: Settings | None = None, *, launcher: Launcher | None = 
 
     app.include_router(storage_router)
     app.include_router(executor_router)
+    app.include_router(auth_router)
     return app

@@ -16,7 +16,7 @@ from typing import Literal
 from runway.crypto import keyring_from_settings
 from runway.settings import Settings
 
-Purpose = Literal["executor-jwt", "storage-url"]
+Purpose = Literal["executor-jwt", "storage-url", "session-cookie"]
 
 
 def derive_key(settings: Settings, purpose: Purpose) -> bytes:

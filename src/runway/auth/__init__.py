@@ -1,0 +1,1 @@
+"""Sessions of browser users: the temporary development login and the current-user dependency."""
