@@ -22,6 +22,7 @@ from runway.db import get_engine, make_sessionmaker
 from runway.executor_api.routes import router as executor_router
 from runway.executor_api.tokens import ExecutorTokens
 from runway.job.reaper import start_reaper
+from runway.job.routes import router as job_router
 from runway.launch.base import Launcher
 from runway.launch.local import LocalLauncher
 from runway.settings import Settings, get_settings
@@ -80,4 +81,5 @@ def create_app(settings: Settings | None = None, *, launcher: Launcher | None = 
     app.include_router(storage_router)
     app.include_router(executor_router)
     app.include_router(auth_router)
+    app.include_router(job_router)
     return app
