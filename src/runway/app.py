@@ -25,6 +25,7 @@ from runway.job.reaper import start_reaper
 from runway.job.routes import router as job_router
 from runway.launch.base import Launcher
 from runway.launch.local import LocalLauncher
+from runway.ods.routes import router as ods_router
 from runway.settings import Settings, get_settings
 from runway.storage.factory import storage_from_settings
 from runway.storage.routes import router as storage_router
@@ -82,4 +83,5 @@ def create_app(settings: Settings | None = None, *, launcher: Launcher | None = 
     app.include_router(executor_router)
     app.include_router(auth_router)
     app.include_router(job_router)
+    app.include_router(ods_router)
     return app
