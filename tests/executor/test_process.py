@@ -30,7 +30,7 @@ def reporter_with(answers: list[int], seen: list[tuple[str, object]]) -> HttpRep
         return httpx.Response(answers.pop(0) if answers else 201)
 
     client = httpx.Client(transport=httpx.MockTransport(handle))
-    return HttpReporter(client, URLS, "ea/1/2526/7/", retry_delays=(0.0, 0.0))
+    return HttpReporter(client, URLS, "ea/1/2526/7/output/3/", retry_delays=(0.0, 0.0))
 
 
 def test_a_failed_post_is_retried_up_to_three_times() -> None:
@@ -63,7 +63,7 @@ def test_output_set_is_uploaded_then_registered(tmp_path: Path) -> None:
     assert seen == [
         ("POST /uploadUrl", {"path": "ods/studentAssessments.jsonl"}),
         ("PUT /ods/studentAssessments.jsonl", b'{"a": 1}\n'),
-        ("POST /outputFiles", {"path": "ea/1/2526/7/output/ods", "sentToOds": True}),
+        ("POST /outputFiles", {"path": "ea/1/2526/7/output/3/ods", "sentToOds": True}),
     ]
 
 

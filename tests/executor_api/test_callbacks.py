@@ -173,6 +173,7 @@ def test_job_payload(client: TestClient, world: World, tokens: ExecutorTokens, s
     payload = response.json()
     job_url = f"http://testserver/api/earthbeam/jobs/{world.run.id}"
     assert payload["appDataBasePath"] == world.base
+    assert payload["outputBasePath"] == f"{world.base}/output/{world.run.id}"
     assert payload["inputFiles"] == {"INPUT_FILE": "INPUT_FILE__scores.csv"}
     assert payload["inputParams"] == {"FORMAT": "Standard", "API_YEAR": "2026", "DESCRIPTOR_NAMESPACE": "uri://ea.org"}
     assert payload["customDescriptorMappings"] is None
@@ -294,7 +295,7 @@ def _upload_outputs(client: TestClient, tokens: ExecutorTokens, world: World, fi
             f"/api/earthbeam/jobs/{world.run.id}/upload-url", json={"path": path}, headers=_access(tokens, world.run)
         )
         assert response.status_code == 201, response.text
-        assert response.json()["key"] == f"{world.base}/output/{path}"
+        assert response.json()["key"] == f"{world.base}/output/{world.run.id}/{path}"
         assert client.put(response.json()["url"], content=data).status_code == 200
 
 
@@ -320,7 +321,7 @@ def test_done_completes_the_run_once(
     )
     assert list(names) == ["em-results.json", "input_no_student_id_match.csv", "ods/studentAssessments.jsonl"]
     path = session.scalar(select(RunOutputFile.path).where(RunOutputFile.name == "em-results.json"))
-    assert path == f"{world.base}/output/em-results.json"
+    assert path == f"{world.base}/output/{world.run.id}/em-results.json"
 
 
 def test_error_summary_unmatched(client: TestClient, world: World, tokens: ExecutorTokens, session: Session) -> None:
@@ -363,23 +364,28 @@ def test_output_files_confinement(client: TestClient, world: World, tokens: Exec
         f"{base}0/output/ods",  # a sibling that shares the prefix
         "other/255901/2526/1/output/ods",
         f"{base}/../{base.rsplit('/', 1)[-1]}0/output",
-        f"{base}/output/empty",
+        f"{base}/output/{world.run.id}/empty",
     ]
     for path in rejected:
         response = client.post(url, json={"path": path, "sentToOds": True}, headers=headers)
         assert response.status_code == 400, path
         assert response.json()["detail"]
-    assert client.post(url, json={"path": f"{base}/output/ods"}, headers=headers).status_code == 400
-    assert client.post(url, json={"path": f"{base}/output/ods", "sentToOds": "yes"}, headers=headers).status_code == 400
-    response = client.post(url, json={"path": f"{base}/output/ods/", "sentToOds": True}, headers=headers)
+    assert client.post(url, json={"path": f"{base}/output/{world.run.id}/ods"}, headers=headers).status_code == 400
+    assert (
+        client.post(
+            url, json={"path": f"{base}/output/{world.run.id}/ods", "sentToOds": "yes"}, headers=headers
+        ).status_code
+        == 400
+    )
+    response = client.post(url, json={"path": f"{base}/output/{world.run.id}/ods/", "sentToOds": True}, headers=headers)
     assert response.status_code == 201, response.text
     uid = response.json()["uid"]
-    duplicate = client.post(url, json={"path": f"{base}/output/ods", "sentToOds": True}, headers=headers)
+    duplicate = client.post(url, json={"path": f"{base}/output/{world.run.id}/ods", "sentToOds": True}, headers=headers)
     assert duplicate.status_code == 409
     file_set = session.scalars(select(RunOutputFileSet).where(RunOutputFileSet.run_id == world.run.id)).one()
     assert str(file_set.uid) == uid
     assert (file_set.path, file_set.files, file_set.sent_to_ods) == (
-        f"{base}/output/ods",
+        f"{base}/output/{world.run.id}/ods",
         ["a.jsonl", "sub/b.jsonl"],
         True,
     )
@@ -404,4 +410,4 @@ def test_upload_url_binds_content_type(client: TestClient, world: World, tokens:
     url = response.json()["url"]
     assert client.put(url, content=b"{}", headers={"content-type": "text/plain"}).status_code == 400
     assert client.put(url, content=b"{}", headers={"content-type": "application/json"}).status_code == 200
-    assert app.state.storage.exists(f"{world.base}/output/em-results.json")
+    assert app.state.storage.exists(f"{world.base}/output/{world.run.id}/em-results.json")

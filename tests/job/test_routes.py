@@ -64,7 +64,7 @@ def finish(session: Session, job_id: int, status: RunStatus, *, outputs: tuple[s
     job = session.get(Job, job_id)
     assert job is not None
     for name in outputs:
-        session.add(RunOutputFile(run_id=run.id, name=name, path=f"{job.file_base_path}/output/{name}"))
+        session.add(RunOutputFile(run_id=run.id, name=name, path=f"{job.file_base_path}/output/{run.id}/{name}"))
     session.commit()
     return run
 
@@ -270,7 +270,8 @@ def test_downloads_give_signed_urls_or_404(alice: TestClient, session: Session, 
     job = session.get(Job, job_id)
     assert job is not None
     storage: LocalStorage = web_app.state.storage
-    storage.put(f"{job.file_base_path}/output/input_no_student_id_match.csv", b"id\n7\n")
+    run_id = max(run.id for run in job.runs)
+    storage.put(f"{job.file_base_path}/output/{run_id}/input_no_student_id_match.csv", b"id\n7\n")
     url = alice.get(f"/api/jobs/{job_id}/output-files/input_no_student_id_match.csv").json()
     assert alice.get(local_path(url)).content == b"id\n7\n"
     assert alice.get(f"/api/jobs/{job_id}/output-files/other.csv").status_code == 404

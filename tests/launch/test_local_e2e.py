@@ -194,6 +194,7 @@ def test_the_main_job_end_to_end(served: Served, builtin_catalog: Catalog) -> No
         assert output_set.sent_to_ods
         assert "studentAssessments.jsonl" in output_set.files
         assert total(sandbox, "studentAssessments") - before["studentAssessments"] == 4
+        assert all(output.path.startswith(f"{output_set.path.rsplit('/', 1)[0]}/") for output in run.output_files)
         assert total(sandbox, "assessments") > before["assessments"]
 
         # 2. the executor dies mid-run: the reaper gives the run up, readably, and the job can start again
@@ -237,6 +238,9 @@ def test_the_main_job_end_to_end(served: Served, builtin_catalog: Catalog) -> No
         assert error.code == "executor_timeout", error.payload
         assert (error.payload or {})["timeout_seconds"] == 2
         assert ("done", "failure") in {(u.action, u.status) for u in run.updates}
+        # a re-run lists only its own files, never the first run's
+        assert "ods/studentAssessments.jsonl" not in {output.name for output in run.output_files}
+        assert all(f"/output/{third}/" in output.path for output in run.output_files)
         assert "2 seconds" in describe(error.code, error.payload or {}) or "its time limit" in describe(
             error.code, error.payload or {}
         )

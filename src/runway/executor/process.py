@@ -141,7 +141,7 @@ class HttpReporter:
         self.post("unmatchedIds", dict(report))
 
     def upload(self, relative: str, path: Path) -> None:
-        """Store ``path`` as ``<appDataBasePath>/output/<relative>`` through a signed URL.
+        """Store ``path`` as ``<outputBasePath>/<relative>`` through a signed URL.
 
         Raises:
             httpx.HTTPError: the app refused the URL or the upload failed.
@@ -152,7 +152,7 @@ class HttpReporter:
             self.client.put(answer.json()["url"], content=file).raise_for_status()
 
     def output_set(self, files: OutputSet) -> None:
-        """Upload each file to ``output/<ods|non-ods>/`` and register the set (executor.md §1.5 step 12).
+        """Upload each file to ``<outputBasePath>/<ods|non-ods>/`` and register the set (executor.md §1.5 step 12).
 
         Raises:
             ExecutorError: ``artifact_s3_upload`` when a file cannot be uploaded.
@@ -163,10 +163,10 @@ class HttpReporter:
                 self.upload(relative, file)
             except (httpx.HTTPError, OSError) as exc:
                 raise ExecutorError("artifact_s3_upload", name=file.name, path=relative) from exc
-        self.post("outputFiles", {"path": f"{self.base_path}/output/{files.name}", "sentToOds": files.sent_to_ods})
+        self.post("outputFiles", {"path": f"{self.base_path}/{files.name}", "sentToOds": files.sent_to_ods})
 
     def artifacts(self, artifacts: list[Artifact]) -> None:
-        """Upload each artifact to ``output/<file name>``, best effort (failures are logged)."""
+        """Upload each artifact to ``<outputBasePath>/<file name>``, best effort (failures are logged)."""
         for artifact in artifacts:
             try:
                 self.upload(artifact.path.name, artifact.path)
@@ -267,7 +267,8 @@ def run(env: Mapping[str, str]) -> int:
             payload = answer.json()
             if not isinstance(payload.get("appUrls"), dict) or "appDataBasePath" not in payload:
                 raise ExecutorError("invalid_job", message="job is missing required value: appUrls")
-            reporter = HttpReporter(client, payload["appUrls"], str(payload["appDataBasePath"]))
+            output_base = payload.get("outputBasePath") or f"{str(payload['appDataBasePath']).rstrip('/')}/output"
+            reporter = HttpReporter(client, payload["appUrls"], str(output_base))
             logger.info("Run of %s (%s)", payload.get("bundle"), payload.get("appDataBasePath"))
             workspace = RunWorkspace(workdir / "workspace")
             inputs = download_inputs(client, payload, workdir / "downloads")

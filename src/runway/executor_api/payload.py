@@ -86,6 +86,7 @@ def build_job_payload(
 
     payload: dict[str, Any] = {
         "appDataBasePath": job.file_base_path,
+        "outputBasePath": f"{job.file_base_path}/output/{run.id}",
         "inputFiles": {file.template_key: file.name_internal for file in job.files},
         "inputFileUrls": {
             file.template_key: storage.signed_download_url(file.path, file_name=file.name_from_user, expires_in=ttl)

@@ -50,8 +50,11 @@ def claim_run(session: Session, run_id: int) -> Run:
 
 
 def output_prefix(run: Run) -> str:
-    """``<file_base_path>/output/``: where the run's outputs and artifacts live in storage."""
-    return f"{run.job.file_base_path}/output/"
+    """``<file_base_path>/output/<runId>/``: where the run's outputs and artifacts live in storage.
+
+    Each run has its own folder so a re-run never lists (or overwrites) an earlier run's files.
+    """
+    return f"{run.job.file_base_path}/output/{run.id}/"
 
 
 def output_key(run: Run, relative_path: str) -> str:
