@@ -21,7 +21,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-demo: install  ## a vendor sample file's Ed-Fi output loaded into the built-in sandbox
+demo: install  ## the ACT sample file submitted as a job through the app into the built-in sandbox
 	$(BIN)/runway demo
 
 bench: bench-sandbox

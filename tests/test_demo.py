@@ -1,7 +1,9 @@
-"""``runway demo`` as a user runs it: a subprocess that starts the sandbox, loads data and prints a summary."""
+"""``runway demo`` as a user runs it: a subprocess that starts the sandbox and the app, submits the ACT sample
+file as a job and prints the run's summary; the --no-bundle fallback; the refusals."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,30 +17,50 @@ RUNWAY = str(Path(sys.executable).with_name("runway"))
 
 def run_demo(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [RUNWAY, "demo", "--port", "0", "--workdir", str(tmp_path / "demo"), "--no-keep-serving", *extra],
+        [
+            RUNWAY,
+            "demo",
+            "--port",
+            "0",
+            "--app-port",
+            "0",
+            "--workdir",
+            str(tmp_path / "demo"),
+            "--no-keep-serving",
+            *extra,
+        ],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=300,
         check=False,
     )
 
 
 @pytest.mark.earthmover
-def test_demo_loads_the_act_sample_file(tmp_path: Path) -> None:
+@pytest.mark.lightbeam
+def test_demo_submits_the_act_sample_file_through_the_app(tmp_path: Path) -> None:
     needs_shared(BUNDLES_DIR)
     done = run_demo(tmp_path, "--bundles-dir", str(BUNDLES_DIR))
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    assert "Transforming the ACT sample file with earthmover" in out
+    assert "Submitting" in out
+    assert "as an ACT job" in out
+    assert re.search(r"Run \d+ of job \d+: success", out), out
     rows = {
         line.split()[0]: line.split()[1:]
         for line in out.splitlines()
         if line.startswith("  ") and len(line.split()) == 5
     }
-    assert rows["studentAssessments"] == ["5", "4", "0", "1"]
-    assert rows["assessments"] == ["1", "1", "0", "0"]
-    assert "studentAssessments, line(s) 5: 409: The referenced `Student` item does not exist." in out
+    assert rows["studentAssessments"] == ["4", "4", "0", "0"], out
+    assert rows["assessments"] == ["1", "1", "0", "0"], out
+    assert "Unmatched students: 1 (column ID_StateAssign, ID type State)" in out
+    (on_disk,) = re.findall(r"on disk: +(\S+)", out)
+    assert Path(on_disk).is_file()
+    assert "/output/" in on_disk
+    assert re.search(r"their CSV: http://127\.0\.0\.1:\d+/api/storage/download\?token=", out), out
+    assert re.search(r"Job URL: http://127\.0\.0\.1:\d+/api/jobs/\d+", out), out
     assert (tmp_path / "demo" / "sandbox.sqlite3").is_file()
+    assert (tmp_path / "demo" / "app" / "runway.sqlite3").is_file()
 
 
 def test_demo_without_a_bundles_checkout(tmp_path: Path) -> None:
@@ -47,6 +69,16 @@ def test_demo_without_a_bundles_checkout(tmp_path: Path) -> None:
     rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines() if len(line.split()) == 5}
     assert rows["studentAssessments"] == ["6", "5", "0", "1"]
     assert rows["objectiveAssessments"] == ["2", "2", "0", "0"]
+    assert "cannot go through the Runway app" in done.stdout
+
+
+def test_demo_refuses_to_empty_a_directory_it_did_not_create(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "precious.txt").write_text("keep me")
+    done = run_demo(tmp_path, "--no-bundle")
+    assert done.returncode == 1
+    assert "already holds files that the demo did not create" in done.stderr
+    assert (tmp_path / "demo" / "precious.txt").read_text() == "keep me"
 
 
 def test_demo_rejects_a_directory_that_is_not_a_bundles_checkout(tmp_path: Path) -> None:

@@ -48,15 +48,19 @@ main.add_command(admin)
 @click.option(
     "--keep-serving/--no-keep-serving",
     default=None,
-    help="Keep the sandbox serving after the demo (default: when run in a terminal).",
+    help="Keep the sandbox (and the app) serving after the demo (default: when run in a terminal).",
 )
-@click.option("--no-bundle", is_flag=True, help="Skip earthmover; load Runway's own small ACT-like Ed-Fi output.")
-def demo(workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool | None, no_bundle: bool) -> None:
-    """Load the ACT sample file's Ed-Fi output into the built-in Ed-Fi sandbox and show what landed."""
+@click.option("--no-bundle", is_flag=True, help="Skip the app and earthmover; load Runway's own small Ed-Fi output.")
+@click.option("--app-port", type=int, default=8000, show_default=True, help="Port of the demo's app (0: any free).")
+def demo(
+    workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool | None, no_bundle: bool, app_port: int
+) -> None:
+    """Submit the ACT sample file as a job through the Runway app into the built-in Ed-Fi sandbox, and show
+    the run's summary (without a bundles checkout: load Runway's own small output with lightbeam)."""
     from runway.demo import run_demo
 
     keep = sys.stdin.isatty() if keep_serving is None else keep_serving
-    run_demo(workdir.resolve(), port, bundles_dir, keep, use_bundle=not no_bundle)
+    run_demo(workdir.resolve(), port, bundles_dir, keep, use_bundle=not no_bundle, app_port=app_port)
 
 
 @main.command("serve")

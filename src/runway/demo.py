@@ -1,10 +1,10 @@
-"""``runway demo``: a vendor sample file's Ed-Fi output loaded into the built-in Ed-Fi sandbox.
+"""``runway demo``: the ACT sample file through the real app when a bundles checkout is found
+(:mod:`runway.demo_app`), otherwise Runway's own small Ed-Fi output loaded into the sandbox with lightbeam.
 
-Steps (each printed as it happens):
+The fallback's steps (each printed as it happens):
 
 1. start the sandbox (``runway sandbox serve``) with its data in ``<workdir>/sandbox.sqlite3``;
-2. transform the ACT bundle's anonymized sample file with earthmover (the bundle standalone), when an
-   earthmover_edfi_bundles checkout is found; otherwise write a small ACT-like Ed-Fi output of our own;
+2. write a small ACT-like Ed-Fi output of our own (the app path needs a bundles checkout: jobs run bundles);
 3. seed the roster: a local education agency and every student of the output but one, each with District
    and State identification codes, so that one student shows up as unmatched;
 4. send everything with the real lightbeam CLI and print what landed, per resource, and what failed and why.
@@ -28,7 +28,6 @@ from typing import Any
 
 import click
 
-from runway.bundle.samples import run_bundle
 from runway.executor import lightbeam
 from runway.sandbox.config import DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET
 from runway.sandbox.seed import expand_roster, local_education_agency, seed
@@ -196,40 +195,42 @@ def roster_for(outputs: dict[str, Path]) -> tuple[list[str], str | None]:
 
 
 def run_demo(
-    workdir: Path, port: int, bundles_dir: Path | None, keep_serving: bool, *, use_bundle: bool = True
+    workdir: Path,
+    port: int,
+    bundles_dir: Path | None,
+    keep_serving: bool,
+    *,
+    use_bundle: bool = True,
+    app_port: int = 0,
 ) -> None:
     """Run the demo end to end (see the module docstring). Raises ``click.ClickException`` on failure.
 
-    ``use_bundle=False`` skips earthmover and loads Runway's own small ACT-like output.
+    With a bundles checkout the ACT sample file goes through the app (:func:`runway.demo_app.run_app_demo`);
+    ``use_bundle=False`` (or no checkout) loads Runway's own small ACT-like output with lightbeam instead.
     """
     found = find_bundles_dir(bundles_dir) if use_bundle else None
+    if found is not None:
+        from runway.demo_app import run_app_demo
+
+        run_app_demo(workdir, port, app_port, found, keep_serving)
+        return
+    click.echo("Without an earthmover_edfi_bundles checkout the demo cannot go through the Runway app (jobs run")
+    click.echo("bundles); it loads Runway's own small Ed-Fi output into the sandbox with lightbeam instead.")
     prepare_workdir(workdir)
     click.echo("1/4 Starting the Ed-Fi sandbox …")
     process, url = start_sandbox(workdir / "sandbox.sqlite3", port)
     try:
         click.echo(f"    {url}/  (client key {DEFAULT_CLIENT_KEY}, secret {DEFAULT_CLIENT_SECRET})")
         output_dir = workdir / "output"
-        if found is not None:
-            sample = found / "assessments" / "ACT" / "data" / "sample_anonymized_file.csv"
-            click.echo(f"2/4 Transforming the ACT sample file with earthmover: {sample}")
-            started = time.monotonic()
-            try:
-                outputs = run_bundle("ACT", output_dir, bundles_root=found)
-            except (RuntimeError, FileNotFoundError, ValueError) as exc:
-                raise click.ClickException(f"earthmover could not transform the ACT sample file: {exc}") from exc
-            click.echo(f"    done in {time.monotonic() - started:.1f} s → {output_dir}")
+        if use_bundle and os.environ.get("RUNWAY_BUNDLES_DIR"):
+            click.echo(f"2/4 RUNWAY_BUNDLES_DIR={os.environ['RUNWAY_BUNDLES_DIR']} holds no assessments/ACT bundle;")
+            click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
+        elif use_bundle:
+            click.echo("2/4 No earthmover_edfi_bundles checkout found (set RUNWAY_BUNDLES_DIR or --bundles-dir);")
+            click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
         else:
-            if use_bundle and os.environ.get("RUNWAY_BUNDLES_DIR"):
-                click.echo(
-                    f"2/4 RUNWAY_BUNDLES_DIR={os.environ['RUNWAY_BUNDLES_DIR']} holds no assessments/ACT bundle;"
-                )
-                click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
-            elif use_bundle:
-                click.echo("2/4 No earthmover_edfi_bundles checkout found (set RUNWAY_BUNDLES_DIR or --bundles-dir);")
-                click.echo("    using a small ACT-like Ed-Fi output written by Runway instead.")
-            else:
-                click.echo("2/4 Using a small ACT-like Ed-Fi output written by Runway (--no-bundle).")
-            outputs = own_sample_output(output_dir)
+            click.echo("2/4 Using a small ACT-like Ed-Fi output written by Runway (--no-bundle).")
+        outputs = own_sample_output(output_dir)
         roster, left_off = roster_for(outputs)
         click.echo(f"3/4 Seeding the roster: LEA {LEA_ID} and {len(roster)} students with District and State IDs")
         payloads = {
