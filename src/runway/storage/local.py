@@ -9,6 +9,7 @@ path is checked to lie inside ``root`` (symlinks included), so no key can escape
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -22,6 +23,22 @@ from runway.errors import TooLarge
 from runway.storage.base import ObjectNotFound
 from runway.storage.keys import RESERVED_PREFIX, InvalidKey, check_key, check_prefix
 from runway.storage.signing import SignedGrant, UrlSigner
+
+
+class _Writer:
+    """Writes chunks to an open file, counting bytes; ``TooLarge`` past ``max_bytes``."""
+
+    def __init__(self, handle: BinaryIO, max_bytes: int | None) -> None:
+        self.handle = handle
+        self.max_bytes = max_bytes
+        self.size = 0
+
+    def __call__(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            raise TooLarge(f"The file is larger than the limit of {self.max_bytes} bytes")
+        self.handle.write(chunk)
+
 
 CHUNK_BYTES = 1024 * 1024
 UPLOAD_PATH = "/api/storage/upload"
@@ -79,45 +96,35 @@ class LocalStorage:
             InvalidKey: unsafe key.
             TooLarge: more than ``max_bytes`` arrived; nothing is stored.
         """
-        path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes")
-                    handle.write(chunk)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        self._write_meta(key, {"content_type": content_type} if content_type else {})
-        return size
+        with self._atomic_write(key, content_type, max_bytes) as write:
+            for chunk in chunks:
+                write(chunk)
+        return write.size
 
     async def write_async_stream(
         self, key: str, chunks: AsyncIterable[bytes], *, content_type: str | None, max_bytes: int | None
     ) -> int:
         """``write_stream`` for an async source (a request body); same errors, same atomicity."""
+        with self._atomic_write(key, content_type, max_bytes) as write:
+            async for chunk in chunks:
+                write(chunk)
+        return write.size
+
+    @contextlib.contextmanager
+    def _atomic_write(self, key: str, content_type: str | None, max_bytes: int | None) -> Iterator[_Writer]:
+        """A temp file beside ``key`` that replaces it only when the block ends without error."""
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        size = 0
         try:
             with os.fdopen(fd, "wb") as handle:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(f"The file is larger than the limit of {max_bytes} bytes")
-                    handle.write(chunk)
+                writer = _Writer(handle, max_bytes)
+                yield writer
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._write_meta(key, {"content_type": content_type} if content_type else {})
-        return size
 
     def _write_meta(self, key: str, meta: dict[str, Any]) -> None:
         meta_path = self._meta_path(key)
